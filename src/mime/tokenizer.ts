@@ -1,0 +1,495 @@
+/**
+ * The MIME structure scanner: bytes in, entities out (RFC 5322 §2.1, RFC 2045 §3, RFC 2046 §5.1, §5.2.1).
+ *
+ * It is push-based and synchronous: `write(chunk)` any number of times, then `end()`. It reports each entity's
+ * start (after its header), the raw (still transfer-encoded) body bytes of each leaf, and each entity's end, to a
+ * {@link TokenSink}. Above it, `parse.ts` decodes bodies and offers async iteration.
+ *
+ * Guarantees:
+ * - Linear time: delimiters are found with `Buffer#indexOf` on "\n--"; a body is never scanned twice; given the whole
+ *   message in one chunk it copies nothing (body chunks are views of the input).
+ * - Bounded memory: it keeps only an unfinished header block (≤ maxHeaderBytes), a multipart preamble (≤ 64 KiB)
+ *   and the tail of a chunk that may start a delimiter (≤ longest boundary + a few bytes).
+ * - Delimiters: "--" boundary ["--"] transport-padding line-end, at the start of a line (RFC 2046 §5.1.1); the
+ *   line break before a delimiter belongs to the delimiter. A delimiter of any enclosing multipart also ends the
+ *   inner entities (with a problem recorded), so a broken inner part cannot swallow its siblings.
+ * - Malformed structure never hides content: a multipart whose boundary never appears, or has none, is kept as a
+ *   text leaf; a header block with no blank line ends at the first line that is not a header field.
+ * Limits (MimeLimits): nesting depth, part count and header block size; past one, the rest is kept as opaque data.
+ */
+import { parseHeaderBlock, type Header } from './header.js';
+import { contentTypeOf, type ContentType } from './content-type.js';
+import { resolveLimits, type MimeLimits } from './limits.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DASH = 0x2d;
+const SP = 0x20;
+const HT = 0x09;
+const NL_DASH_DASH = Buffer.from('\n--', 'latin1');
+const EMPTY = Buffer.alloc(0);
+/** A preamble longer than this without any delimiter means the boundary is missing: the body is kept as text. */
+const MAX_PREAMBLE = 64 * 1024;
+/** RFC 2046 §5.1.1 allows 70 characters; longer boundaries are honoured up to this length. */
+const MAX_BOUNDARY = 998;
+/** Transport padding after a boundary longer than this is not padding (bounds the delimiter look-ahead). */
+const MAX_PADDING = 998;
+
+/** How an entity is structured. */
+export type PartKind = 'leaf' | 'multipart' | 'message';
+
+/** One entity of a message: the message itself, a part of a multipart, or a message inside message/rfc822. */
+export interface PartNode {
+  /** Order of appearance, 0 for the message itself. */
+  readonly index: number;
+  readonly parent: PartNode | null;
+  /** 0 for the message itself; each multipart or message/rfc822 level adds one. */
+  readonly depth: number;
+  /** IMAP-style section number: '' for the message, '1', '1.2', … */
+  readonly path: string;
+  kind: PartKind;
+  header: Header;
+  type: ContentType;
+  /** Byte offsets in the message: header start, body start, and end of the body (before the next delimiter's line break). */
+  readonly offsets: { header: number; body: number; end: number };
+  readonly problems: string[];
+  readonly children: PartNode[];
+}
+
+/** Receives the scanner's events, in document order. */
+export interface TokenSink {
+  partStart(node: PartNode): void;
+  /** Raw body bytes of a leaf. The buffer may be a view of the input: copy it to keep it past the call. */
+  body(node: PartNode, chunk: Buffer): void;
+  partEnd(node: PartNode): void;
+}
+
+interface Bound {
+  node: PartNode;
+  boundary: Buffer;
+}
+
+interface DelimiterMatch {
+  bound: Bound;
+  close: boolean;
+  /** Relative index of the first byte after the delimiter line. */
+  next: number;
+}
+
+type Region = 'header' | 'leaf' | 'preamble' | 'epilogue';
+
+/**
+ * Scans a message and reports its entities to a sink.
+ *
+ * @example
+ * ```ts
+ * const seen: string[] = [];
+ * const t = new MimeTokenizer({ partStart: (n) => seen.push(n.type.mime), body() {}, partEnd() {} });
+ * t.write(Buffer.from('Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b--\r\n'));
+ * t.end(); // seen: ['multipart/mixed', 'text/plain']
+ * ```
+ */
+export class MimeTokenizer {
+  readonly limits: MimeLimits;
+  readonly root: PartNode;
+  /** Problems about the message as a whole (limits reached). */
+  readonly problems: string[] = [];
+  #buf: Buffer = EMPTY;
+  /** Absolute offset of #buf[0]. */
+  #base = 0;
+  /** Relative index in #buf up to which the current region has been consumed. */
+  #pos = 0;
+  /** Relative index from which to look for the next delimiter candidate. */
+  #scan = 0;
+  #region: Region = 'header';
+  #cur: PartNode;
+  #bounds: Bound[] = [];
+  #parts = 1;
+  #opaque = false;
+  #final = false;
+  #preamble: Buffer[] = [];
+  #preambleBytes = 0;
+  #sink: TokenSink;
+
+  constructor(sink: TokenSink, limits?: Partial<MimeLimits>) {
+    this.#sink = sink;
+    this.limits = resolveLimits(limits);
+    this.root = this.#newNode(null, '', 0);
+    this.#cur = this.root;
+  }
+
+  /** Total bytes seen so far. */
+  get length(): number {
+    return this.#base + this.#buf.length;
+  }
+
+  /** Feeds the next chunk of the message. */
+  write(chunk: Buffer): void {
+    if (this.#final) throw new Error('Cannot write to a MIME tokenizer after end()');
+    if (chunk.length === 0) return;
+    this.#append(chunk);
+    this.#run();
+  }
+
+  /** Signals the end of the message and closes every open entity. */
+  end(): void {
+    if (this.#final) return;
+    this.#final = true;
+    this.#run();
+    const end = this.length;
+    if (this.#region === 'preamble') this.#preambleToText(this.#cur, 'Multipart boundary never appears');
+    for (let n: PartNode | null = this.#cur; n; n = n.parent) {
+      if (n.kind === 'multipart' && this.#bounds.some((b) => b.node === n)) {
+        n.problems.push('Multipart has no close delimiter');
+      }
+      this.#finish(n, end);
+    }
+    this.#buf = EMPTY;
+  }
+
+  #append(chunk: Buffer): void {
+    // Keep one byte before #pos: a delimiter candidate "\n--" may start with the last line break consumed.
+    const keep = this.#region === 'header' ? this.#pos : Math.max(0, this.#pos - 1);
+    if (keep >= this.#buf.length) {
+      this.#base += this.#buf.length;
+      this.#pos -= this.#buf.length;
+      this.#scan = Math.max(0, this.#scan - this.#buf.length);
+      this.#buf = chunk;
+      return;
+    }
+    const rest = this.#buf.subarray(keep);
+    this.#base += keep;
+    this.#pos -= keep;
+    this.#scan = Math.max(0, this.#scan - keep);
+    this.#buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+  }
+
+  #run(): void {
+    for (;;) {
+      const progressed = this.#region === 'header' ? this.#header() : this.#body();
+      if (!progressed) return;
+    }
+  }
+
+  #newNode(parent: PartNode | null, path: string, start: number): PartNode {
+    return {
+      index: parent ? this.#parts - 1 : 0,
+      parent,
+      depth: parent ? parent.depth + 1 : 0,
+      path,
+      kind: 'leaf',
+      header: parseHeaderBlock(EMPTY).header,
+      type: { mime: 'text/plain', type: 'text', subtype: 'plain', params: {}, defaulted: true },
+      offsets: { header: start, body: start, end: start },
+      problems: [],
+      children: [],
+    };
+  }
+
+  /** Consumes a header block; returns false when more input is needed. */
+  #header(): boolean {
+    const buf = this.#buf;
+    const start = this.#pos;
+    const max = this.limits.maxHeaderBytes;
+    let p = this.#scan > start ? this.#scan : start;
+    let blockEnd = -1;
+    let bodyStart = -1;
+    while (blockEnd === -1) {
+      if (p >= buf.length && !this.#final) break;
+      const lf = buf.indexOf(LF, p);
+      const eol = lf === -1 ? buf.length : lf;
+      if (eol - start > max) {
+        this.problems.push(`Header block exceeds ${max} bytes: the rest is kept as the body`);
+        this.#cur.problems.push(`Header block exceeds ${max} bytes`);
+        blockEnd = bodyStart = start + max;
+        break;
+      }
+      if (lf === -1 && !this.#final) break;
+      const c = buf[p];
+      if (p === buf.length || p === eol || (c === CR && eol === p + 1)) {
+        // The blank line that ends the block (RFC 5322 §2.1), or the end of the input.
+        blockEnd = p;
+        bodyStart = lf === -1 ? buf.length : lf + 1;
+        break;
+      }
+      if (c === DASH && buf[p + 1] === DASH) {
+        const m = this.#matchDelimiter(p);
+        if (m === 'more') break;
+        if (m !== null) {
+          blockEnd = bodyStart = p; // a part with no blank line and no body: the delimiter follows
+          break;
+        }
+      }
+      if (c !== SP && c !== HT && !this.#isField(buf, p, eol)) {
+        if (!(this.#base + p === 0 && buf.toString('latin1', 0, 5) === 'From ')) {
+          this.#cur.problems.push('Header block not ended by a blank line');
+          blockEnd = bodyStart = p;
+          break;
+        }
+      }
+      p = lf === -1 ? buf.length : lf + 1;
+    }
+    if (blockEnd === -1) {
+      this.#scan = p;
+      return false;
+    }
+    this.#scan = 0;
+    this.#openEntity(buf.subarray(start, blockEnd), this.#base + start, bodyStart);
+    return true;
+  }
+
+  /** Whether the line [p, eol) looks like a header field: a name of printable characters, then a colon. */
+  #isField(buf: Buffer, p: number, eol: number): boolean {
+    for (let i = p; i < eol; i++) {
+      const c = buf[i]!;
+      if (c === 0x3a) return i > p;
+      if (c <= SP || c >= 0x7f) return c === SP || c === HT ? this.#colonAfterSpace(buf, i, eol) : false;
+    }
+    return false;
+  }
+
+  /** RFC 5322 §4.5: obsolete syntax allows whitespace between a field name and its colon. */
+  #colonAfterSpace(buf: Buffer, i: number, eol: number): boolean {
+    while (i < eol && (buf[i] === SP || buf[i] === HT)) i++;
+    return buf[i] === 0x3a;
+  }
+
+  #openEntity(block: Buffer, headerAt: number, bodyStart: number): void {
+    const node = this.#cur;
+    const parsed = parseHeaderBlock(block, headerAt);
+    node.header = parsed.header;
+    node.problems.push(...parsed.problems);
+    const ct = contentTypeOf(parsed.header, node.parent?.kind === 'multipart' ? node.parent.type.subtype : undefined, this.limits.maxParamSegments);
+    node.type = ct.type;
+    node.problems.push(...ct.problems);
+    node.header.fallbackCharset = ct.type.params['charset'];
+    node.offsets.body = this.#base + bodyStart;
+    this.#pos = bodyStart;
+    this.#scan = bodyStart > 0 ? bodyStart - 1 : 0;
+
+    let kind: PartKind = 'leaf';
+    if (ct.type.type === 'multipart') kind = 'multipart';
+    else if (ct.type.mime === 'message/rfc822' || ct.type.mime === 'message/global') kind = 'message';
+    const cte = (node.header.get('content-transfer-encoding') ?? '').trim().toLowerCase();
+    if (kind === 'message' && (cte === 'base64' || cte === 'quoted-printable')) {
+      kind = 'leaf'; // RFC 2046 §5.2.1 forbids it, but mailers do it: the encoded message is kept as an attachment
+    }
+    if (kind !== 'leaf' && node.depth >= this.limits.maxDepth) {
+      node.problems.push(`Nesting deeper than ${this.limits.maxDepth} levels: kept as opaque data`);
+      this.problems.push(`Nesting depth limit (${this.limits.maxDepth}) reached`);
+      kind = 'leaf';
+    }
+    if (this.#opaque) kind = 'leaf';
+    node.kind = kind;
+
+    if (kind === 'multipart') {
+      const boundary = ct.type.params['boundary'] ?? '';
+      if (boundary === '' || boundary.length > MAX_BOUNDARY) {
+        this.#multipartToText(node, boundary === '' ? 'Multipart has no boundary parameter' : 'Multipart boundary is too long');
+        return;
+      }
+      this.#bounds.push({ node, boundary: Buffer.from(boundary, 'utf8') });
+      this.#region = 'preamble';
+      this.#preamble = [];
+      this.#preambleBytes = 0;
+      return; // partStart is sent at the first delimiter, once the structure is known
+    }
+    this.#sink.partStart(node);
+    if (kind === 'message') {
+      this.#cur = this.#child(node, node.path, bodyStart);
+      this.#region = 'header';
+      return;
+    }
+    this.#region = 'leaf';
+  }
+
+  #child(parent: PartNode, path: string, relStart: number): PartNode {
+    this.#parts++;
+    const child = this.#newNode(parent, path, this.#base + relStart);
+    parent.children.push(child);
+    return child;
+  }
+
+  #multipartToText(node: PartNode, why: string): void {
+    node.problems.push(`${why}: body kept as text`);
+    node.kind = 'leaf';
+    node.type = { mime: 'text/plain', type: 'text', subtype: 'plain', params: { ...node.type.params }, defaulted: true };
+    this.#sink.partStart(node);
+    this.#region = 'leaf';
+  }
+
+  #preambleToText(node: PartNode, why: string): void {
+    this.#bounds = this.#bounds.filter((b) => b.node !== node);
+    this.#multipartToText(node, why);
+    for (const chunk of this.#preamble) this.#sink.body(node, chunk);
+    this.#preamble = [];
+  }
+
+  /** Consumes body bytes of the current region up to the next delimiter; false when more input is needed. */
+  #body(): boolean {
+    const buf = this.#buf;
+    if (this.#bounds.length === 0) {
+      this.#emit(buf.length);
+      return false;
+    }
+    for (;;) {
+      const i = buf.indexOf(NL_DASH_DASH, this.#scan);
+      if (i === -1) {
+        this.#emitSafe();
+        return false;
+      }
+      const lineStart = i + 1;
+      const m = this.#matchDelimiter(lineStart);
+      if (m === 'more') {
+        // Hold the candidate line (and the CR before it) until the next chunk tells.
+        this.#emit(i > this.#pos && buf[i - 1] === CR ? i - 1 : i);
+        this.#scan = i;
+        return false;
+      }
+      if (m === null) {
+        this.#scan = lineStart;
+        continue;
+      }
+      // The line break before the delimiter is part of it (RFC 2046 §5.1.1), unless it ended the header.
+      let delimStart = lineStart;
+      if (i >= this.#pos) delimStart = i > this.#pos && buf[i - 1] === CR ? i - 1 : i;
+      this.#emit(delimStart);
+      this.#delimiter(m, delimStart);
+      return true;
+    }
+  }
+
+  /** Sends body bytes up to `to` (relative) to the current region's owner. */
+  #emit(to: number): void {
+    if (to <= this.#pos) return;
+    const chunk = this.#buf.subarray(this.#pos, to);
+    this.#pos = to;
+    if (this.#region === 'leaf') this.#sink.body(this.#cur, chunk);
+    else if (this.#region === 'preamble') {
+      this.#preambleBytes += chunk.length;
+      this.#preamble.push(Buffer.from(chunk));
+      if (this.#preambleBytes > MAX_PREAMBLE) {
+        this.#preambleToText(this.#cur, `Multipart boundary not found in the first ${MAX_PREAMBLE} bytes`);
+      }
+    }
+  }
+
+  /**
+   * Emits everything but a tail that could still begin a delimiter. No complete "\n--" lies past #scan (indexOf
+   * found none), so only a final "\n" or "\n-", the CR before them, or a final CR can start one.
+   */
+  #emitSafe(): void {
+    const buf = this.#buf;
+    let safe = buf.length;
+    if (!this.#final) {
+      if (buf[safe - 1] === DASH && buf[safe - 2] === LF) safe -= 2;
+      else if (buf[safe - 1] === LF) safe -= 1;
+      if (safe > 0 && buf[safe - 1] === CR) safe--;
+    }
+    this.#emit(safe);
+    this.#scan = Math.max(0, Math.min(safe, this.#pos - 1));
+  }
+
+  /**
+   * Matches a delimiter line at `p` (relative): null when it is not one, 'more' when the input ends before that is
+   * known. Innermost boundaries are tried first, so a boundary that is a prefix of another still matches right.
+   */
+  #matchDelimiter(p: number): DelimiterMatch | null | 'more' {
+    const buf = this.#buf;
+    if (p + 2 > buf.length) return this.#final ? null : 'more';
+    if (buf[p] !== DASH || buf[p + 1] !== DASH) return null;
+    if (this.#opaque) return null;
+    let needMore = false;
+    for (let k = this.#bounds.length - 1; k >= 0; k--) {
+      const bound = this.#bounds[k]!;
+      const b = bound.boundary;
+      let q = p + 2;
+      const avail = Math.min(b.length, buf.length - q);
+      if (buf.compare(b, 0, avail, q, q + avail) !== 0) continue;
+      if (avail < b.length) {
+        needMore = true;
+        continue;
+      }
+      q += b.length;
+      let close = false;
+      if (q < buf.length && buf[q] === DASH) {
+        if (q + 1 >= buf.length) {
+          needMore = true;
+          continue;
+        }
+        if (buf[q + 1] === DASH) {
+          close = true;
+          q += 2;
+        }
+      }
+      const padStart = q;
+      while (q < buf.length && (buf[q] === SP || buf[q] === HT) && q - padStart <= MAX_PADDING) q++;
+      if (q >= buf.length) {
+        if (this.#final) return { bound, close, next: q };
+        needMore = true;
+        continue;
+      }
+      if (buf[q] === LF) return { bound, close, next: q + 1 };
+      if (buf[q] === CR) {
+        if (q + 1 >= buf.length) {
+          if (this.#final) return { bound, close, next: q + 1 };
+          needMore = true;
+          continue;
+        }
+        // A bare CR ends the line too (old Macintosh line ends)
+        return { bound, close, next: buf[q + 1] === LF ? q + 2 : q + 1 };
+      }
+    }
+    return needMore && !this.#final ? 'more' : null;
+  }
+
+  #delimiter(m: DelimiterMatch, delimStart: number): void {
+    const owner = m.bound.node;
+    const at = this.#base + delimStart;
+    if (this.#region === 'preamble' && this.#cur === owner) {
+      this.#sink.partStart(owner);
+      this.#preamble = [];
+    }
+    // Close every entity inside the owner of this boundary.
+    for (let n: PartNode | null = this.#cur; n && n !== owner; n = n.parent) {
+      if (n.kind === 'multipart' && this.#bounds.some((b) => b.node === n)) {
+        n.problems.push('Multipart ended by an enclosing boundary without its close delimiter');
+      }
+      if (this.#region === 'preamble' && n === this.#cur) this.#preambleToText(n, 'Multipart boundary never appears');
+      this.#finish(n, at);
+    }
+    const idx = this.#bounds.indexOf(m.bound);
+    this.#bounds.length = m.close ? idx : idx + 1;
+    this.#cur = owner;
+    this.#pos = m.next;
+    this.#scan = m.next > 0 ? m.next - 1 : 0;
+    if (m.close) {
+      this.#region = 'epilogue';
+      return;
+    }
+    if (this.#parts >= this.limits.maxParts) {
+      if (!this.#opaque) {
+        this.problems.push(`More than ${this.limits.maxParts} parts: the rest is kept as opaque data`);
+        owner.problems.push(`Part limit (${this.limits.maxParts}) reached: the rest is kept as opaque data`);
+      }
+      this.#opaque = true;
+      this.#bounds = [];
+    }
+    const n = owner.children.length + 1;
+    this.#cur = this.#child(owner, owner.path ? `${owner.path}.${n}` : String(n), this.#opaque ? delimStart : m.next);
+    if (this.#opaque) {
+      this.#cur.type = { mime: 'application/octet-stream', type: 'application', subtype: 'octet-stream', params: {}, defaulted: true };
+      this.#cur.offsets.body = at;
+      this.#pos = delimStart;
+      this.#region = 'leaf';
+      this.#sink.partStart(this.#cur);
+      return;
+    }
+    this.#region = 'header';
+  }
+
+  #finish(node: PartNode, end: number): void {
+    node.offsets.end = end;
+    this.#sink.partEnd(node);
+  }
+}
