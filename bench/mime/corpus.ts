@@ -1,0 +1,155 @@
+/**
+ * The benchmark corpus for `npm run bench:mime`: about 2,000 messages of the shapes mail really has, generated
+ * deterministically (a seeded generator) into .bench/mime-corpus, once.
+ * Shapes: plain text; multipart/alternative with HTML; mixed with 1–5 base64 attachments of 50 KB–2 MB;
+ * quoted-printable Korean bodies (UTF-8 and EUC-KR); encoded-word subjects and names.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import iconv from 'iconv-lite';
+
+/** A small seeded PRNG (mulberry32), so every run benchmarks the same bytes. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = 'the mail server queue relay message delivery report status inbox folder attach reply forward meeting budget plan review'.split(' ');
+const KO = '안녕하세요 오늘 회의는 오후 세시에 시작합니다 첨부한 보고서를 확인해 주세요 감사합니다 똠방각하 뷁 한국어 메일'.split(' ');
+
+function words(r: () => number, n: number, list = WORDS): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(list[Math.floor(r() * list.length)]!);
+  return out.join(' ');
+}
+
+function paragraphs(r: () => number, lines: number, list = WORDS): string {
+  const out: string[] = [];
+  for (let i = 0; i < lines; i++) out.push(words(r, 8 + Math.floor(r() * 6), list));
+  return out.join('\r\n') + '\r\n';
+}
+
+function b64lines(buf: Buffer): string {
+  const s = buf.toString('base64');
+  const out: string[] = [];
+  for (let i = 0; i < s.length; i += 76) out.push(s.slice(i, i + 76));
+  return out.join('\r\n') + '\r\n';
+}
+
+function qp(bytes: Buffer): string {
+  const out: string[] = [];
+  let line = '';
+  for (const b of bytes) {
+    if (b === 0x0a) {
+      out.push(line);
+      line = '';
+      continue;
+    }
+    if (b === 0x0d) continue;
+    const t = b >= 33 && b <= 126 && b !== 61 ? String.fromCharCode(b) : b === 32 ? ' ' : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    if (line.length + t.length > 75) {
+      out.push(line + '=');
+      line = '';
+    }
+    line += t;
+  }
+  out.push(line);
+  return out.join('\r\n') + '\r\n';
+}
+
+function ew(text: string, charset: 'UTF-8' | 'EUC-KR'): string {
+  const bytes = charset === 'UTF-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'euc-kr');
+  return `=?${charset}?B?${bytes.toString('base64')}?=`;
+}
+
+function header(r: () => number, i: number, subject: string, extra: string): string {
+  const fromName = r() < 0.3 ? `"${ew(words(r, 2, KO), 'UTF-8')}"` : `"${words(r, 2)}"`;
+  return (
+    `Return-Path: <sender${i}@example.org>\r\n` +
+    `Received: from mx.example.org (mx.example.org [192.0.2.${i % 250}]) by mail.example.net with ESMTPS id ${i.toString(36)}; Thu, 26 Nov 2026 11:50:41 +0000\r\n` +
+    `From: ${fromName} <sender${i}@example.org>\r\n` +
+    `To: "${words(r, 2)}" <rcpt${i}@example.net>, other${i}@example.net\r\n` +
+    `Subject: ${subject}\r\n` +
+    `Date: Thu, 26 Nov 2026 11:${String(i % 60).padStart(2, '0')}:00 +0900\r\n` +
+    `Message-ID: <${i}.${Math.floor(r() * 1e9)}@example.org>\r\n` +
+    `MIME-Version: 1.0\r\n` +
+    extra
+  );
+}
+
+/** Builds message number `i` of the corpus. */
+export function makeMessage(i: number): Buffer {
+  const r = rng(1000 + i);
+  const kind = r();
+  const subject = r() < 0.4 ? ew(words(r, 4, KO), r() < 0.5 ? 'UTF-8' : 'EUC-KR') : words(r, 5);
+  if (kind < 0.35) {
+    return Buffer.from(header(r, i, subject, 'Content-Type: text/plain; charset=us-ascii\r\n\r\n') + paragraphs(r, 10 + Math.floor(r() * 60)), 'utf8');
+  }
+  if (kind < 0.55) {
+    const euc = r() < 0.5;
+    const text = paragraphs(r, 10 + Math.floor(r() * 40), KO);
+    const body = qp(euc ? iconv.encode(text, 'euc-kr') : Buffer.from(text, 'utf8'));
+    return Buffer.from(
+      header(r, i, subject, `Content-Type: text/plain; charset=${euc ? 'euc-kr' : 'utf-8'}\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`) + body,
+      'latin1',
+    );
+  }
+  const text = paragraphs(r, 10 + Math.floor(r() * 30));
+  const html = `<html><body>${text.split('\r\n').map((l) => `<p>${l}</p>`).join('\r\n')}</body></html>\r\n`;
+  const alt =
+    `--alt${i}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qp(Buffer.from(text))}` +
+    `--alt${i}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qp(Buffer.from(html))}` +
+    `--alt${i}--\r\n`;
+  if (kind < 0.85) {
+    return Buffer.from(header(r, i, subject, `Content-Type: multipart/alternative; boundary="alt${i}"\r\n\r\n`) + alt, 'latin1');
+  }
+  let out = header(r, i, subject, `Content-Type: multipart/mixed; boundary="mix${i}"\r\n\r\n`);
+  out += `--mix${i}\r\nContent-Type: multipart/alternative; boundary="alt${i}"\r\n\r\n${alt}`;
+  const n = 1 + Math.floor(r() * 5);
+  const parts = [Buffer.from(out, 'latin1')];
+  for (let k = 0; k < n; k++) {
+    const size = Math.floor(50_000 * Math.pow(40, r())); // 50 KB – 2 MB, log-uniform
+    const data = Buffer.allocUnsafe(size);
+    for (let j = 0; j < size; j += 4) data.writeUInt32LE((r() * 4294967296) >>> 0, Math.min(j, size - 4));
+    const name = r() < 0.3 ? ew(`보고서 ${k}.pdf`, 'UTF-8') : `report-${k}.pdf`;
+    parts.push(
+      Buffer.from(
+        `--mix${i}\r\nContent-Type: application/pdf; name="${name}"\r\nContent-Disposition: attachment; filename="${name}"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64lines(data)}`,
+        'latin1',
+      ),
+    );
+  }
+  parts.push(Buffer.from(`--mix${i}--\r\n`));
+  return Buffer.concat(parts);
+}
+
+/** Writes the corpus once and returns its file paths. */
+export function ensureCorpus(dir: string, count: number): string[] {
+  if (!existsSync(dir) || readdirSync(dir).length !== count) {
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < count; i++) writeFileSync(path.join(dir, `${String(i).padStart(5, '0')}.eml`), makeMessage(i));
+  }
+  return readdirSync(dir)
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** A single large message (about `mb` MB: a few big base64 attachments) for the memory row. */
+export function makeBigMessage(mb: number): Buffer {
+  const r = rng(7);
+  const parts = [Buffer.from(header(r, 0, 'big', 'Content-Type: multipart/mixed; boundary="big"\r\n\r\n--big\r\n\r\nsee attachments\r\n'))];
+  const each = Math.floor((mb * 1024 * 1024 * 0.74) / 4);
+  for (let k = 0; k < 4; k++) {
+    const data = Buffer.allocUnsafe(each);
+    for (let j = 0; j + 4 <= each; j += 4) data.writeUInt32LE((r() * 4294967296) >>> 0, j);
+    parts.push(Buffer.from(`--big\r\nContent-Type: application/octet-stream; name="f${k}.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64lines(data)}`, 'latin1'));
+  }
+  parts.push(Buffer.from('--big--\r\n'));
+  return Buffer.concat(parts);
+}
