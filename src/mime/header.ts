@@ -57,8 +57,12 @@ class Field implements HeaderField {
  * trims outer whitespace and decodes bytes to a string.
  */
 function decodeValue(raw: Buffer, fallback: () => string | undefined): string {
-  let bytes = raw;
-  if (raw.indexOf(LF) !== -1 || raw.indexOf(CR) !== -1) {
+  let end = raw.length;
+  if (end > 0 && raw[end - 1] === LF) end--;
+  if (end > 0 && raw[end - 1] === CR) end--;
+  let bytes = end === raw.length ? raw : raw.subarray(0, end);
+  // Most fields are one line: only folded ones need the copy that drops their line breaks.
+  if (bytes.indexOf(LF) !== -1 || bytes.indexOf(CR) !== -1) {
     const out = Buffer.allocUnsafe(raw.length);
     let n = 0;
     for (let i = 0; i < raw.length; i++) {

@@ -20,3 +20,4 @@ export {
 export * from './charset/index.js';
 export * from './encodings/index.js';
 export * from './header-values/index.js';
+export * from './build/index.js';

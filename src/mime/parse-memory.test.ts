@@ -20,10 +20,15 @@ function* hugeMessage(rawBytes: number, hash: ReturnType<typeof createHash>): Ge
       block.writeUInt32LE(seed, i);
     }
     hash.update(block);
-    const b64 = block.toString('base64');
-    const lines: string[] = [];
-    for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
-    yield Buffer.from(lines.join('\r\n') + '\r\n', 'latin1');
+    // 76-column lines written straight into one Buffer: no large strings that only a major GC frees.
+    const out = Buffer.allocUnsafe((block.length / 57) * 78);
+    let o = 0;
+    for (let i = 0; i < block.length; i += 57) {
+      o += out.write(block.toString('base64', i, i + 57), o, 'latin1');
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
+    }
+    yield out;
   }
   yield Buffer.from('--=_big--\r\n');
 }

@@ -9,6 +9,7 @@
  * Content-Transfer-Encoding promises.
  * Limits: the sample decides the encoding of a streamed text attachment; see `textFileEncoding`.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { chooseTransferEncoding, type BodyEncoder } from '../encodings/index.js';
@@ -197,6 +198,34 @@ export function hasLongLine(bytes: Buffer): boolean {
  */
 export function textEncoding(bytes: Buffer, mode: '7bit' | '8bit'): TransferEncoding {
   return chooseTransferEncoding(bytes, { text: true, mode });
+}
+
+/**
+ * Guesses the charset of text bytes that came without one: 'utf-8' when they have 8-bit bytes and are valid
+ * UTF-8 (RFC 3629), else null (us-ascii is the default, RFC 2045 §5.2; other 8-bit text stays unlabelled).
+ * For a sample (`complete` false) a sequence cut by the end of the sample does not count against it.
+ *
+ * @example
+ * ```ts
+ * guessCharset(Buffer.from('Grüße'), true) === 'utf-8';
+ * guessCharset(Buffer.from([0x47, 0xfc]), true) === null; // latin-1
+ * ```
+ */
+export function guessCharset(sample: Buffer, complete: boolean): 'utf-8' | null {
+  if (isAscii(sample)) return null;
+  let end = sample.length;
+  if (!complete) {
+    // Drop a final sequence that may continue after the sample: its lead byte is within the last 3 bytes.
+    for (let i = end - 1; i >= Math.max(0, end - 3); i--) {
+      const b = sample[i]!;
+      if (b < 0x80) break;
+      if (b >= 0xc0) {
+        end = i;
+        break;
+      }
+    }
+  }
+  return isUtf8(sample.subarray(0, end)) ? 'utf-8' : null;
 }
 
 /**

@@ -9,21 +9,23 @@
  *   sampled, before the first byte, so a missing file fails the stream before it has produced anything.
  * - Lines end with CRLF and are at most 998 octets (RFC 5322 §2.1.1); in '7bit' mode every byte is below 0x80
  *   (RFC 2045 §2.7): non-ASCII header text becomes RFC 2047/2231 encoded words, bodies quoted-printable or base64.
- * - Memory stays bounded: sources are read as the consumer reads (backpressure), at most 64 KiB of each streamed
- *   text or message part is sampled ahead, and in-memory bodies are encoded 64 KiB at a time.
+ * - Memory stays bounded: sources are read as the consumer reads (backpressure), one sample of about 64 KiB of
+ *   each streamed text or message part is read ahead, and in-memory bodies are encoded 64 KiB at a time.
  * - Boundaries cannot occur in the content: each has `=_` and 120 random bits. Quoted-printable and base64
  *   output never contain `=_` (see message-id.ts); identity-encoded bodies known before writing (text, small
  *   forwarded messages, report fields) are scanned and the boundary replaced on a match. Identity-encoded
  *   streams too large to sample (a big forwarded message, RFC 2046 §5.2.1 forbids encoding it) are not scanned:
  *   the boundary is chosen after that content existed, so it matches only by chance, with probability 2^-120.
- * Limits: a streamed forwarded message that breaks its transfer encoding's rules after its first 64 KiB (8-bit
- * data in '7bit' mode, a line over 998 octets, NUL) fails the stream at that point.
+ * Limits: message/rfc822 content is never re-encoded, so in '7bit' mode a forwarded message with 8-bit data is
+ * refused (use '8bitmime'); when it is a stream larger than the sample and breaks its transfer encoding's rules
+ * after the first 64 KiB (8-bit data in '7bit' mode, a line over 998 octets, NUL), the stream fails at that point.
  */
 import type { Readable, Writable } from 'node:stream';
 import { createBase64Encoder, createQpEncoder } from '../encodings/index.js';
 import {
   encodeChunks,
   guardLines,
+  guessCharset,
   LineGuard,
   openSource,
   peekSource,
@@ -50,6 +52,8 @@ interface ResolvedBody {
   /** The whole unencoded body, when known before writing. */
   readonly bytes: Buffer | null;
   readonly chunks: AsyncIterator<Buffer> | null;
+  /** Replaces the planned Content-Type field (a charset learned from the sample). */
+  readonly typeField?: string;
 }
 
 /**
@@ -138,7 +142,9 @@ async function resolve(plan: MessagePlan, opened: OpenedSource[]): Promise<Map<L
       const { head, complete, rest } = await peekSource(src, SAMPLE_BYTES);
       if (b.as === 'text-file') {
         const cte = textFileEncoding(head, complete, ctx.transport);
-        out.set(node, complete ? { cte, bytes: head, chunks: null } : { cte, bytes: null, chunks: rest });
+        const charset = node.retype ? guessCharset(head, complete) : null;
+        const typeField = charset !== null ? { typeField: node.retype!(charset) } : {};
+        out.set(node, complete ? { cte, bytes: head, chunks: null, ...typeField } : { cte, bytes: null, chunks: rest, ...typeField });
       } else if (complete) {
         const ready = messageBytes(ctx, head, b.what) as { bytes: Buffer; cte: TransferEncoding };
         out.set(node, { cte: ready.cte, bytes: ready.bytes, chunks: null });
@@ -168,7 +174,8 @@ function avoidCollisions(plan: MessagePlan, bodies: Map<LeafPlan, ResolvedBody>)
 function entityFields(plan: MessagePlan, node: EntityPlan, bodies: Map<LeafPlan, ResolvedBody>): string[] {
   if (node.kind === 'multipart') return [contentTypeField(plan.ctx, node.mime, { ...node.params, boundary: node.boundary })];
   const [type, ...rest] = node.fields;
-  return [type!, `Content-Transfer-Encoding: ${bodies.get(node)!.cte}`, ...rest];
+  const body = bodies.get(node)!;
+  return [body.typeField ?? type!, `Content-Transfer-Encoding: ${body.cte}`, ...rest];
 }
 
 async function* pieces(bytes: Buffer): AsyncGenerator<Buffer> {

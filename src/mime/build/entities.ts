@@ -27,6 +27,8 @@ export interface LeafPlan {
   readonly kind: 'leaf';
   readonly fields: readonly string[];
   readonly body: BodyPlan;
+  /** For a streamed text file without a charset: the Content-Type field with the charset its sample shows. */
+  readonly retype?: (charset: string) => string;
 }
 
 /** A multipart entity; the boundary may be replaced if a body turns out to contain it. */
@@ -49,7 +51,14 @@ export interface MessagePlan {
   readonly ctx: ComposeContext;
 }
 
-/** Creates a multipart plan with a fresh boundary. */
+/**
+ * Creates a multipart plan with a fresh boundary.
+ *
+ * @example
+ * ```ts
+ * multipart(ctx, 'alternative', [text, html]).mime === 'multipart/alternative';
+ * ```
+ */
 export function multipart(ctx: ComposeContext, subtype: string, children: EntityPlan[], params: Record<string, string> = {}): MultipartPlan {
   return { kind: 'multipart', mime: `multipart/${subtype}`, params, boundary: createBoundary(ctx.boundaryPrefix), children };
 }
@@ -57,6 +66,11 @@ export function multipart(ctx: ComposeContext, subtype: string, children: Entity
 /**
  * A text body part held in memory: line breaks to CRLF, UTF-8 (us-ascii when pure ASCII), encoding chosen from the
  * whole body.
+ *
+ * @example
+ * ```ts
+ * textPlan(ctx, 'plain', 'Grüße\n', 'text').fields[0] === 'Content-Type: text/plain; charset=utf-8';
+ * ```
  */
 export function textPlan(ctx: ComposeContext, subtype: string, text: string, what: string): LeafPlan {
   if (typeof text !== 'string') throw new Error(`Cannot compose message: ${what} is not a string`);
@@ -69,7 +83,14 @@ export function textPlan(ctx: ComposeContext, subtype: string, text: string, wha
   };
 }
 
-/** A message/rfc822 body held in memory: canonical CRLF, checked against the transport (RFC 2046 §5.2.1). */
+/**
+ * A message/rfc822 body held in memory: canonical CRLF, checked against the transport (RFC 2046 §5.2.1).
+ *
+ * @example
+ * ```ts
+ * messageBytes(ctx, Buffer.from('Subject: x\n\nhi\n'), 'forward.message'); // { how: 'ready', bytes: 'Subject: x\r\n\r\nhi\r\n', cte: '7bit' }
+ * ```
+ */
 export function messageBytes(ctx: ComposeContext, bytes: Buffer, what: string): BodyPlan {
   const g = new LineGuard({ sevenBit: ctx.transport === '7bit', what });
   const head = g.push(bytes);
@@ -81,13 +102,25 @@ export function messageBytes(ctx: ComposeContext, bytes: Buffer, what: string): 
 /**
  * The header block of a message held in memory (up to the first empty line, without it), in CRLF form: the body
  * of a text/rfc822-headers part (RFC 6522 §3, RFC 3464 §2).
+ *
+ * @example
+ * ```ts
+ * headerBlock(Buffer.from('A: 1\nB: 2\n\nbody')).toString() === 'A: 1\r\nB: 2\r\n';
+ * ```
  */
 export function headerBlock(bytes: Buffer): Buffer {
   const end = headerEnd(bytes);
   return Buffer.from(crlf(bytes.subarray(0, end ?? bytes.length).toString('latin1')), 'latin1');
 }
 
-/** The offset just after the last header line's line break, or null when the bytes hold no empty line yet. */
+/**
+ * The offset just after the last header line's line break, or null when the bytes hold no empty line yet.
+ *
+ * @example
+ * ```ts
+ * headerEnd(Buffer.from('A: 1\r\n\r\nbody')) === 6;
+ * ```
+ */
 export function headerEnd(bytes: Buffer): number | null {
   if (bytes[0] === 0x0a || (bytes[0] === 0x0d && bytes[1] === 0x0a)) return 0;
   for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) {
@@ -96,7 +129,14 @@ export function headerEnd(bytes: Buffer): number | null {
   return null;
 }
 
-/** A text/rfc822-headers body from bytes in memory. */
+/**
+ * A text/rfc822-headers body from bytes in memory, its encoding chosen for the transport.
+ *
+ * @example
+ * ```ts
+ * headersPlan(ctx, original); // { how: 'ready', bytes: <the header block>, cte: '7bit' }
+ * ```
+ */
 export function headersPlan(ctx: ComposeContext, bytes: Buffer): BodyPlan {
   const block = headerBlock(bytes);
   return { how: 'ready', bytes: block, cte: textEncoding(block, ctx.transport) };

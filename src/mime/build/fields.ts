@@ -43,7 +43,14 @@ export function checkText(what: string, value: unknown): string {
   return value;
 }
 
-/** Runs a formatter and prefixes its error with the input it was formatting. */
+/**
+ * Runs a formatter and prefixes its error with the input it was formatting.
+ *
+ * @example
+ * ```ts
+ * formatting('to[0]', () => formatMailbox({ address: 'nope' })); // throws 'Cannot compose message: to[0]: Cannot encode address "nope": ...'
+ * ```
+ */
 export function formatting<T>(what: string, fn: () => T): T {
   try {
     return fn();
@@ -66,8 +73,13 @@ function addressField(ctx: ComposeContext, name: string, what: string, list: rea
   if (list === undefined) return null;
   if (!Array.isArray(list)) throw new Error(`Cannot compose message: ${what} is not an array`);
   if (list.length === 0) return null;
-  const checked = list.map((a, i) => checkAddress(`${what}[${i}]`, a));
-  return formatting(what, () => formatHeader(name, formatAddressList(checked, { utf8: ctx.utf8 }), { structured: true, utf8: ctx.utf8 }));
+  const items = list.map((a, i) => {
+    const item = `${what}[${i}]`;
+    const f = formatting(item, () => formatAddressList([checkAddress(item, a)], { utf8: ctx.utf8 }));
+    if (f === '') throw new Error(`Cannot compose message: ${item} has no address`);
+    return f;
+  });
+  return formatting(what, () => formatHeader(name, items.join(', '), { structured: true, utf8: ctx.utf8 }));
 }
 
 /** Fields the composer writes itself; custom headers may not set them (RFC 5322 §3.6 allows most only once). */

@@ -5,7 +5,7 @@
  */
 export { composeMessage, composeMessageBuffer, composeMessageTo } from './compose.js';
 export type { AddressInput, AttachmentInput, ComposeInput, ReportInput } from './input.js';
-export type { ContentSource, TransferEncoding } from './body.js';
+export type { ContentSource } from './body.js';
 export { MimeWriter, readableFrom, writableSink, type ByteSink, type EntityOptions } from './writer.js';
 export { createBoundary, generateMessageId, normalizeMessageId } from './message-id.js';
 export { mediaTypeFor } from './media-types.js';

@@ -10,7 +10,7 @@
  */
 import { encodeText } from '../charset/index.js';
 import { formatHeader } from '../header-values/index.js';
-import { assertSource, crlf, memoryBytes, textFileEncoding } from './body.js';
+import { assertSource, crlf, guessCharset, memoryBytes, textFileEncoding } from './body.js';
 import { messageBytes, multipart, textPlan, type BodyPlan, type EntityPlan, type LeafPlan, type MessagePlan } from './entities.js';
 import { checkText, contentIdField, contentTypeField, dispositionField, formatting, messageFields, type ComposeContext } from './fields.js';
 import type { AttachmentInput, ComposeInput } from './input.js';
@@ -52,13 +52,22 @@ function attachmentPlan(ctx: ComposeContext, a: AttachmentInput, i: number): { l
     const bytes = formatting(`${what}.content`, () => encodeText(text, params['charset']!));
     body = { how: 'ready', bytes, cte: textFileEncoding(bytes, true, ctx.transport) };
   } else if (type.type === 'text') {
-    body = mem === null ? { how: 'stream', source: a.content, as: 'text-file', what } : { how: 'ready', bytes: mem, cte: textFileEncoding(mem, true, ctx.transport) };
+    if (mem === null) body = { how: 'stream', source: a.content, as: 'text-file', what };
+    else {
+      const guess = params['charset'] === undefined ? guessCharset(mem, true) : null;
+      if (guess !== null) params['charset'] = guess;
+      body = { how: 'ready', bytes: mem, cte: textFileEncoding(mem, true, ctx.transport) };
+    }
   } else {
     // Non-text types are always base64 (RFC 2045 §6.8), whatever their first bytes look like.
     body = mem === null ? { how: 'stream', source: a.content, as: 'binary', what } : { how: 'ready', bytes: mem, cte: 'base64' };
   }
   const ct = formatting(`${what}.filename`, () => contentTypeField(ctx, type.mime, params, filename));
-  const leaf: LeafPlan = { kind: 'leaf', fields: [ct, ...extra], body };
+  const retype =
+    body.how === 'stream' && body.as === 'text-file' && params['charset'] === undefined
+      ? (charset: string): string => contentTypeField(ctx, type.mime, { ...params, charset }, filename)
+      : undefined;
+  const leaf: LeafPlan = { kind: 'leaf', fields: [ct, ...extra], body, ...(retype ? { retype } : {}) };
   return { leaf, related: disposition === 'inline' && a.contentId !== undefined };
 }
 
@@ -104,19 +113,23 @@ export function planMessage(input: ComposeInput): MessagePlan {
     }
     return { header, root: reportPlan(ctx, input.report), ctx };
   }
-  const text = input.text === undefined ? null : textPlan(ctx, 'plain', input.text, 'text');
-  const html = input.html === undefined ? null : textPlan(ctx, 'html', input.html, 'html');
-  let body: EntityPlan | null = text !== null && html !== null ? multipart(ctx, 'alternative', [text, html]) : (text ?? html);
+  // A message ends with a line break (RFC 5322 §2.1). When a text body is the whole message, it gets its final
+  // CRLF before encoding, so every transfer encoding gives the same text back.
+  const single = (input.attachments?.length ?? 0) === 0 && input.forward === undefined && (input.text === undefined || input.html === undefined);
+  const withBreak = (t: string): string => (single && typeof t === 'string' && t !== '' && !/[\r\n]$/.test(t) ? t + '\r\n' : t);
+  const text = input.text === undefined ? null : textPlan(ctx, 'plain', withBreak(input.text), 'text');
+  const html = input.html === undefined ? null : textPlan(ctx, 'html', withBreak(input.html), 'html');
+  let root: EntityPlan | null = text !== null && html !== null ? multipart(ctx, 'alternative', [text, html]) : (text ?? html);
   if (input.attachments !== undefined && !Array.isArray(input.attachments)) throw new Error('Cannot compose message: attachments is not an array');
   const planned = (input.attachments ?? []).map((a, i) => attachmentPlan(ctx, a, i));
   // RFC 2387: inline parts the HTML refers to by cid: travel with it in multipart/related; the root comes first.
   const related = html === null ? [] : planned.filter((p) => p.related).map((p) => p.leaf);
   const mixed = planned.filter((p) => html === null || !p.related).map((p) => p.leaf);
   if (related.length > 0) {
-    const rootType = body!.kind === 'leaf' ? 'text/html' : 'multipart/alternative';
-    body = multipart(ctx, 'related', [body!, ...related], { type: rootType }); // RFC 2387 §3.1: type is required
+    const rootType = root!.kind === 'leaf' ? 'text/html' : 'multipart/alternative';
+    root = multipart(ctx, 'related', [root!, ...related], { type: rootType }); // RFC 2387 §3.1: type is required
   }
   if (input.forward !== undefined) mixed.push(forwardPlan(ctx, input.forward));
-  if (mixed.length > 0) body = multipart(ctx, 'mixed', body === null ? mixed : [body, ...mixed]);
-  return { header, root: body ?? textPlan(ctx, 'plain', '', 'text'), ctx };
+  if (mixed.length > 0) root = multipart(ctx, 'mixed', root === null ? mixed : [root, ...mixed]);
+  return { header, root: root ?? textPlan(ctx, 'plain', '', 'text'), ctx };
 }

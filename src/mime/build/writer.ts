@@ -5,7 +5,7 @@
  * Guarantees: every header line it writes ends with CRLF, is at most 998 octets and holds no bare CR, LF or NUL
  * (a field is refused before a byte of it is written); without `utf8` header lines are ASCII; delimiters follow
  * RFC 2046 §5.1.1 (the CRLF before `--boundary` belongs to the delimiter, so a body's own final line break
- * survives); a top-level entity always ends with CRLF; every write awaits the sink, so backpressure reaches the
+ * survives); a top-level entity always ends with CRLF (an empty body stays empty); every write awaits the sink, so backpressure reaches the
  * producer. Misuse (a part created while the previous one is open, writing a body into a multipart) throws.
  * Limits: bodies are written as given: the caller encodes them (see body.ts) and keeps them free of the boundary.
  */
@@ -74,6 +74,7 @@ export class MimeWriter {
   #parts = 0;
   #closed = false;
   #tail = 0; // the last two bytes of the body, to know whether it ended with CRLF
+  #written = false;
 
   private constructor(sink: ByteSink, parent: MimeWriter | null, opts: EntityOptions) {
     if (opts.boundary !== undefined && !BOUNDARY.test(opts.boundary)) {
@@ -143,13 +144,14 @@ export class MimeWriter {
     if (this.#boundary !== undefined) throw new Error('Cannot write body: the entity is a multipart, create parts instead');
     if (this.#closed) throw new Error('Cannot write body: the entity is closed');
     if (chunk.length === 0) return;
+    this.#written = true;
     this.#tail = chunk.length >= 2 ? (chunk[chunk.length - 2]! << 8) | chunk[chunk.length - 1]! : ((this.#tail & 0xff) << 8) | chunk[0]!;
     await this.#sink.write(chunk);
   }
 
   /**
    * Ends the entity: a multipart writes its close delimiter (RFC 2046 §5.1.1 `--boundary--`); a top-level entity
-   * ends with CRLF. Throws when a multipart has no parts (RFC 2046 §5.1.1 requires at least one) or a part is open.
+   * with a body ends with CRLF. Throws when a multipart has no parts (RFC 2046 §5.1.1 requires at least one) or a part is open.
    *
    * @example
    * ```ts
@@ -165,7 +167,7 @@ export class MimeWriter {
       if (this.#parts === 0) throw new Error('Cannot close multipart: it has no parts');
       end = `\r\n--${this.#boundary}--`;
       if (this.#parent === null) end += '\r\n';
-    } else if (this.#parent === null && this.#tail !== 0x0d0a) {
+    } else if (this.#parent === null && this.#written && this.#tail !== 0x0d0a) {
       end = '\r\n';
     }
     this.#closed = true;

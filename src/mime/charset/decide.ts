@@ -18,7 +18,12 @@ import { charsetSpec, type CharsetKind } from './registry.js';
 import { legacyCandidates, sniffIso2022 } from './sniff.js';
 import { Utf8Engine, utf8CompleteLength } from './unicode.js';
 
-/** A label as the policy sees it. */
+/**
+ * A label as the policy sees it.
+ *
+ * @example
+ * resolve('"ISO-8859-1"'); // { mode: 'sbcs', canonical: 'windows-1252', shown: '"ISO-8859-1"', asciiCompatible: true }
+ */
 export interface Resolved {
   readonly mode: CharsetKind | 'missing' | 'unknown';
   /** Canonical name, null when missing or unknown. */
@@ -28,7 +33,13 @@ export interface Resolved {
   readonly asciiCompatible: boolean;
 }
 
-/** What the policy chose for some bytes; the engine has consumed them. */
+/**
+ * What the policy chose for some bytes; the engine has consumed them.
+ *
+ * @example
+ * const d = decide(resolve('us-ascii'), Buffer.from('é'), true, true, null);
+ * // d.charset 'utf-8', d.text 'é', d.problem 'Charset "us-ascii" but the text has 8-bit bytes: decoded as UTF-8'
+ */
 export interface Decision {
   readonly engine: Engine;
   readonly charset: string;
@@ -38,6 +49,9 @@ export interface Decision {
 
 const MISSING: Resolved = { mode: 'missing', canonical: null, shown: '', asciiCompatible: true };
 const ESC = 0x1b;
+const MAX_SHOWN = 64;
+const MAX_RESOLVED = 1024;
+const resolved = new Map<string, Resolved>(); // bounded: labels come from mail
 
 /**
  * Resolves a label (undefined, null or empty: missing).
@@ -46,8 +60,19 @@ const ESC = 0x1b;
  * resolve('ks_c_5601-1987').canonical; // 'cp949'
  */
 export function resolve(label: string | null | undefined): Resolved {
-  if (typeof label !== 'string' || normalizeLabel(label) === '') return MISSING;
-  const shown = label.trim().replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 64);
+  if (typeof label !== 'string') return MISSING;
+  let r = resolved.get(label);
+  if (r === undefined) {
+    r = resolveUncached(label);
+    if (resolved.size >= MAX_RESOLVED) resolved.clear();
+    resolved.set(label, r);
+  }
+  return r;
+}
+
+function resolveUncached(label: string): Resolved {
+  if (normalizeLabel(label) === '') return MISSING;
+  const shown = label.trim().replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, MAX_SHOWN);
   const canonical = canonicalCharset(label);
   const spec = canonical === null ? null : charsetSpec(canonical);
   if (canonical === null || spec === null) return { mode: 'unknown', canonical: null, shown, asciiCompatible: true };
@@ -148,5 +173,6 @@ function guess(r: Resolved, w: Buffer, final: boolean, atStart: boolean): Decisi
     const text = feed(e, w, final);
     if (!e.flagged) return { engine: e, charset: cs, text, problem: guessProblem(r, cs, '8-bit') };
   }
-  return run(charsetSpec('windows-1252')!.create(atStart), 'windows-1252', guessProblem(r, 'windows-1252', '8-bit'), w, final);
+  const fallback = charsetSpec('windows-1252')!.create(atStart);
+  return run(fallback, 'windows-1252', guessProblem(r, 'windows-1252', '8-bit'), w, final);
 }

@@ -32,7 +32,7 @@ const FAMILIES: readonly [string, string, string, string][] = [
   ['windows-1255', 'עברית טובה', 'windows-1255', 'windows-1255'],
   ['windows-1256', 'العربية لغة', 'windows-1256', 'windows-1256'],
   ['windows-1257', 'Latviešu valoda', 'windows-1257', 'windows-1257'],
-  ['windows-1258', 'Tiếng Việt', 'windows-1258', 'windows-1258'],
+  ['windows-1258', 'Tiê\u0301ng Viê\u0323t', 'windows-1258', 'windows-1258'],
   ['windows-874', 'ภาษาไทย', 'windows-874', 'windows-874'],
   ['tis-620', 'สวัสดี', 'tis620', 'windows-874'],
   ['koi8-r', 'Съешь же ещё', 'koi8-r', 'koi8-r'],
@@ -62,7 +62,7 @@ for (const [label, text, codec, charset] of FAMILIES) {
   });
 }
 
-const KOREAN_LABELS = ['euc-kr', 'ks_c_5601-1987', 'ks_c_5601', 'korean', 'cp949', 'uhc', 'windows-949', 'x-windows-949'];
+const KOREAN_LABELS = ['euc-kr', 'ks_c_5601-1987', 'ks_c_5601', 'korean', 'cp949', 'uhc', 'windows-949', 'x-windows-949'] as const;
 // 똠 똡 뷁 햏 are UHC (CP949) syllables outside KS X 1001: Node 20's TextDecoder('euc-kr') loses them.
 const KOREAN = '똠 똡 뷁 햏, 안녕하세요. 한국어 메일입니다.';
 

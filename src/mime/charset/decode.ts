@@ -9,7 +9,13 @@
 import { asBuffer } from './engine.js';
 import { decide, flaggedProblem, resolve } from './decide.js';
 
-/** Result of decoding bytes as text. */
+/**
+ * Result of decoding bytes as text.
+ *
+ * @example
+ * const { text, charset, problem } = decodeText(bytes, 'iso-8859-1');
+ * if (problem !== undefined) part.problems.push(problem);
+ */
 export interface DecodedText {
   text: string;
   /** Canonical name of the decoder actually used, lower-case: 'utf-8', 'windows-1252', 'cp949', 'iso-2022-jp', … */

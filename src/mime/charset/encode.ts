@@ -80,7 +80,7 @@ function roundTrip(label: string, text: string, out: Buffer, decode: (b: Buffer)
   return out;
 }
 
-/** Writes EUC-JP bytes as ISO-2022-JP: JIS X 0208 pairs between ESC $ B and ESC ( B (RFC 1468 §3). */
+/** Writes EUC-JP bytes as ISO-2022-JP: JIS X 0208 pairs between ESC $ B and ESC ( B (RFC 1468). */
 function encodeIso2022Jp(label: string, text: string): Buffer {
   const euc = iconv.encode(text, 'euc-jp');
   const out = Buffer.allocUnsafe(euc.length * 2 + 8);
@@ -148,7 +148,8 @@ function encodeIso2022Kr(label: string, text: string): Buffer {
  *
  * @example
  * encodeText('日本語', 'iso-2022-jp'); // <1b 24 42 46 7c 4b 5c 38 6c 1b 28 42>
- * encodeText('€', 'iso-8859-1');       // throws: Cannot encode as "iso-8859-1": text contains characters outside the charset
+ * encodeText('€', 'iso-8859-1');
+ * // throws: Cannot encode as "iso-8859-1": text contains characters outside the charset
  */
 export function encodeText(text: string, charset: string): Buffer {
   const encode = encoderFor(charset);

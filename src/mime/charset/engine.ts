@@ -7,7 +7,13 @@
  * Not exported from the folder's index: callers use `decodeText` and `createTextDecoder`.
  */
 
-/** A stateful bytes-to-text decoder for one charset. */
+/**
+ * A stateful bytes-to-text decoder for one charset.
+ *
+ * @example
+ * const e: Engine = new Utf8Engine();
+ * const text = e.write(chunk1) + e.write(chunk2) + e.end();
+ */
 export interface Engine {
   /** Decodes the next chunk; an incomplete trailing sequence is kept for the next call. */
   write(chunk: Buffer): string;

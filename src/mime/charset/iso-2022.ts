@@ -6,8 +6,8 @@
  * is decoded through the matching EUC table by setting the high bit (JIS X 0208 and 0212 via EUC-JP, GB 2312 via
  * GB18030, KS X 1001 via CP949), a whole run at a time. State (sets, shift, a cut pair or escape) is carried across
  * chunks, so any split of the input decodes to the same text.
- * Leniency: a line end returns to ASCII (RFC 1468 and RFC 1557 require lines to end there), SO without
- * `ESC $ ) C` still means KS X 1001 (ISO-2022-KR) or JIS X 0201 katakana (CP50222 ISO-2022-JP).
+ * Leniency: a line end returns to ASCII (RFC 1468 and RFC 1557 require lines to end there; JIS-Roman stays);
+ * SO without `ESC $ ) C` still means KS X 1001 (ISO-2022-KR) or JIS X 0201 katakana (CP50222 ISO-2022-JP).
  * Limits: 8-bit bytes, unknown escapes and lone halves of a pair become U+FFFD and flag the engine.
  */
 import iconv from 'iconv-lite';
@@ -188,12 +188,13 @@ export class Iso2022Engine implements Engine {
         continue;
       }
       if (b === SO || b === SI) {
-        this.#shifted = b === SO; // ISO 2022 §8.3.1: SO invokes G1, SI invokes G0 into GL
+        this.#shifted = b === SO; // ISO 2022 locking shifts: SO invokes G1, SI invokes G0
         i++;
         continue;
       }
       if (b === LF || b === CR) {
-        // RFC 1468 §3 and RFC 1557 (h-line): a line ends in ASCII, so a line end returns to it.
+        // RFC 1468 (Description) and RFC 1557 (h-line): a line ends in ASCII or JIS-Roman, so a line end
+        // returns to it; JIS-Roman carries over to the next line, as RFC 1468 says.
         if (this.#g0 !== 'roman') this.#g0 = 'ascii';
         this.#shifted = false;
         sink.unit(b);

@@ -52,7 +52,9 @@ const GROUPS: Readonly<Record<string, string>> = {
   'windows-1257': 'cp1257 windows-1257 x-cp1257',
   'windows-1258': 'cp1258 windows-1258 x-cp1258',
   'x-mac-cyrillic': 'x-mac-cyrillic x-mac-ukrainian',
-  gbk: 'chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk | cp936 ms936 windows-936 euc-cn x-euc-cn',
+  gbk:
+    'chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk | ' +
+    'cp936 ms936 windows-936 euc-cn x-euc-cn',
   gb18030: 'gb18030',
   big5: 'big5 big5-hkscs cn-big5 csbig5 x-x-big5 | cp950 ms950 windows-950 x-big5',
   'euc-jp': 'cseucpkdfmtjapanese euc-jp x-euc-jp | ujis x-euc cp51932 eucjp-ms euc-jp-ms',
@@ -108,11 +110,21 @@ for (const [name, labels] of Object.entries(GROUPS)) {
  * normalizeLabel(' "UTF-8*en" '); // 'utf-8'
  */
 export function normalizeLabel(label: string): string {
-  let s = label.trim().toLowerCase();
-  s = s.replace(/^["'\s]+|["'\s;,]+$/g, '');
+  // Loops, not a regular expression: a label can be as long as a header line and must cost linear time.
+  let start = 0;
+  let end = label.length;
+  while (start < end && isPadding(label.charCodeAt(start))) start++;
+  while (end > start && (isPadding(label.charCodeAt(end - 1)) || label[end - 1] === ';' || label[end - 1] === ',')) {
+    end--;
+  }
+  let s = label.slice(start, end).toLowerCase();
   const cut = s.search(/[*']/); // RFC 2231 §5 `charset*language`, §4 `charset'language'`
-  if (cut >= 0) s = s.slice(0, cut);
-  return s.trim();
+  if (cut >= 0) s = s.slice(0, cut).trimEnd();
+  return s;
+}
+
+function isPadding(c: number): boolean {
+  return c <= 0x20 || c === 0x22 || c === 0x27 || c === 0xa0; // controls, space, quotes, NBSP
 }
 
 const MAX_LABEL = 100;

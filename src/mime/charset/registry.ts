@@ -1,21 +1,33 @@
 /**
  * Canonical charset name → how it is decoded: its kind (which the policy in `decide.ts` needs) and an engine.
  *
- * Engines: our UTF-8/UTF-16 (unicode.ts), single-byte tables (sbcs.ts), ISO 2022 (iso-2022.ts), and iconv-lite's
- * stateful decoders for CJK multi-byte charsets, UTF-7 and UTF-32. Node 20's `TextDecoder` is not used for legacy
- * charsets: on this runtime its `euc-kr` rejects CP949 (UHC) syllables such as 똠 and 뷁, its `big5` lacks HKSCS
- * (WHATWG Big5 includes it), and its `gbk`/`shift_jis` map some bytes to private-use or SUB characters.
+ * Engines: our UTF-8/UTF-16 (unicode.ts), UTF-7 (utf7.ts), single-byte tables (sbcs.ts), ISO 2022 (iso-2022.ts),
+ * and iconv-lite's stateful decoders for CJK multi-byte charsets and UTF-32. Node 20's `TextDecoder` is not used
+ * for legacy charsets: on this runtime its `euc-kr` rejects CP949 (UHC) syllables such as 똠 and 뷁, its `big5`
+ * lacks HKSCS (WHATWG Big5 includes it), and its `gbk`/`shift_jis` map some bytes to private-use or SUB characters.
  */
 import iconv from 'iconv-lite';
 import type { Engine } from './engine.js';
 import { createIso2022Jp, createIso2022Kr } from './iso-2022.js';
 import { SbcsEngine, sbcsTable } from './sbcs.js';
 import { Utf16Engine, Utf8Engine } from './unicode.js';
+import { Utf7Engine } from './utf7.js';
 
-/** How the policy treats a charset. */
+/**
+ * How the policy treats a charset.
+ *
+ * @example
+ * charsetSpec('koi8-r')!.kind; // 'sbcs'
+ */
 export type CharsetKind = 'us-ascii' | 'x-unknown' | 'utf-8' | 'unicode' | 'sbcs' | 'multibyte';
 
-/** Decoding facts about one canonical charset. */
+/**
+ * Decoding facts about one canonical charset.
+ *
+ * @example
+ * const spec = charsetSpec('cp949')!; // { kind: 'multibyte', asciiCompatible: true, create }
+ * spec.create(true).write(Buffer.from([0xbe, 0xc8])); // '안'
+ */
 export interface CharsetSpec {
   readonly kind: CharsetKind;
   /** Bytes 0x00–0x7F always decode to themselves, so pure ASCII input needs no engine. */
@@ -105,7 +117,7 @@ function build(name: string): CharsetSpec | null {
     case 'utf-32be':
       return spec('unicode', false, () => new IconvEngine(name));
     case 'utf-7':
-      return spec('multibyte', false, () => new IconvEngine('utf-7'));
+      return spec('multibyte', false, () => new Utf7Engine());
     case 'iso-2022-jp':
       return spec('multibyte', false, createIso2022Jp);
     case 'iso-2022-kr':

@@ -8,21 +8,29 @@
  * Limits: bytes a table leaves undefined decode as U+FFFD and flag the engine.
  */
 import { isAscii } from 'node:buffer';
+import { endianness } from 'node:os';
 import iconv from 'iconv-lite';
 import type { Engine } from './engine.js';
 
-/** A decoded single-byte charset. */
+/**
+ * A decoded single-byte charset.
+ *
+ * @example
+ * sbcsTable('iso-8859-5')!.map[0xb0]; // 0x0410 (А)
+ */
 export interface SbcsTable {
   /** Code unit for each byte value. */
   readonly map: Uint16Array;
   /** Bytes 0x00–0x7F decode to themselves, so ASCII input can skip the table. */
   readonly asciiCompatible: boolean;
-  /** Also 0xA0–0xFF decode as in ISO-8859-1 (windows-1252): a `latin1` conversion plus a C1 fix-up suffices. */
+  /** Also 0xA0–0xFF decode as in ISO-8859-1 (windows-1252): text without 0x80–0x9F is plain `latin1`. */
   readonly latin1Like: boolean;
+  /** Some byte has no character (decodes as U+FFFD). */
+  readonly hasUndefined: boolean;
 }
 
 const C1 = /[\u0080-\u009f]/;
-const C1_ALL = /[\u0080-\u009f]/g;
+const LITTLE_ENDIAN = endianness() === 'LE'; // a Uint16Array then has the byte order of 'utf16le'
 
 // Canonical name → iconv-lite table it starts from (names missing here are looked up in iconv-lite as they are).
 const SOURCES: Readonly<Record<string, string>> = {
@@ -80,7 +88,7 @@ function buildTable(name: string): SbcsTable | null {
   for (let i = 0; i < 0x80; i++) if (map[i] !== i) asciiCompatible = false;
   let latin1Like = asciiCompatible;
   for (let i = 0xa0; i < 0x100; i++) if (map[i] !== i) latin1Like = false;
-  return { map, asciiCompatible, latin1Like };
+  return { map, asciiCompatible, latin1Like, hasUndefined: map.includes(0xfffd) };
 }
 
 /**
@@ -94,29 +102,27 @@ export function decodeSbcs(t: SbcsTable, buf: Buffer, flagHigh: boolean): { text
   if (t.asciiCompatible && isAscii(buf)) return { text: buf.toString('latin1'), flagged: false };
   const map = t.map;
   if (t.latin1Like) {
-    // Native conversion, then only the rare 0x80–0x9F bytes go through the table (3–4× faster than the loop).
-    let flagged = flagHigh;
-    let text = buf.toString('latin1');
-    if (C1.test(text)) {
-      text = text.replace(C1_ALL, (ch) => {
-        const c = map[ch.charCodeAt(0)]!;
-        if (c === 0xfffd) flagged = true;
-        return String.fromCharCode(c);
-      });
-    }
-    return { text, flagged };
+    // Without bytes 0x80–0x9F the native conversion is exact (4–5× faster than the loop below).
+    const text = buf.toString('latin1');
+    if (!C1.test(text)) return { text, flagged: flagHigh };
   }
   const n = buf.length;
-  const out = Buffer.allocUnsafe(n * 2);
-  let flagged = false;
-  for (let i = 0, j = 0; i < n; i++, j += 2) {
-    const b = buf[i]!;
-    const c = map[b]!;
-    if (c === 0xfffd || (flagHigh && b >= 0x80)) flagged = true;
-    out[j] = c & 0xff;
-    out[j + 1] = c >>> 8;
+  let text: string;
+  if (LITTLE_ENDIAN) {
+    const units = new Uint16Array(n);
+    for (let i = 0; i < n; i++) units[i] = map[buf[i]!]!;
+    text = Buffer.from(units.buffer, 0, n * 2).toString('utf16le');
+  } else {
+    const out = Buffer.allocUnsafe(n * 2);
+    for (let i = 0, j = 0; i < n; i++, j += 2) {
+      const c = map[buf[i]!]!;
+      out[j] = c & 0xff;
+      out[j + 1] = c >>> 8;
+    }
+    text = out.toString('utf16le');
   }
-  return { text: out.toString('utf16le'), flagged };
+  // Tables map no byte to a real U+FFFD, so one native search finds the undefined ones.
+  return { text, flagged: flagHigh || (t.hasUndefined && text.includes('\ufffd')) };
 }
 
 /**

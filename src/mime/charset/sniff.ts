@@ -2,7 +2,7 @@
  * Charset guessing for text whose label is missing, unknown or a lie.
  *
  * Deliberately small and conservative: ISO 2022 is recognised by its designator escapes; CP949 (EUC-KR) when the
- * 8-bit bytes form valid pairs and at least half are KS X 1001 Hangul syllables; Shift_JIS and EUC-JP when every
+ * 8-bit bytes form valid pairs and three in four are KS X 1001 Hangul syllables; Shift_JIS and EUC-JP when every
  * 8-bit byte fits the encoding and kana occur (Japanese prose always has some). Anything else is windows-1252.
  * A Latin text rarely passes: its accented letters are followed by ASCII letters or spaces, which no Hangul pair
  * and no kana pair allows. The caller still verifies a guess by decoding it without U+FFFD.
@@ -35,7 +35,7 @@ export function sniffIso2022(buf: Buffer): 'iso-2022-jp' | 'iso-2022-kr' | null 
   return null;
 }
 
-/** True when the 8-bit bytes are CP949 pairs, at least half of them KS X 1001 Hangul (leads 0xB0–0xC8). */
+/** True when the 8-bit bytes are CP949 pairs, three in four of them KS X 1001 Hangul (leads 0xB0–0xC8). */
 function looksCp949(buf: Buffer, final: boolean): boolean {
   const n = buf.length;
   let pairs = 0;
@@ -61,7 +61,7 @@ function looksCp949(buf: Buffer, final: boolean): boolean {
     else if ((b === 0xa4 || b === 0xa5) && t >= 0xa1) kana++; // EUC-JP kana rows: Japanese, not Korean
     i += 2;
   }
-  return hangul > 0 && hangul * 2 >= pairs && kana * 10 <= pairs;
+  return hangul > 0 && hangul * 4 >= pairs * 3 && kana * 10 <= pairs;
 }
 
 /** True when the 8-bit bytes are Shift_JIS and include hiragana or katakana pairs. */

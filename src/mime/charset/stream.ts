@@ -13,7 +13,15 @@ import { asBuffer, type Engine } from './engine.js';
 import { decide, flaggedProblem, resolve, type Resolved } from './decide.js';
 import { charsetSpec } from './registry.js';
 
-/** A streaming decoder (state carried across chunks). */
+/**
+ * A streaming decoder (state carried across chunks).
+ *
+ * @example
+ * const d = createTextDecoder('euc-kr');
+ * for await (const chunk of body) out.write(d.write(chunk));
+ * out.end(d.end());
+ * if (d.problem !== undefined) part.problems.push(d.problem);
+ */
 export interface TextStreamDecoder {
   /** Decodes the next chunk; may return '' while bytes are held. */
   write(chunk: Uint8Array): string;

@@ -26,6 +26,7 @@ export function utf8CompleteLength(buf: Uint8Array): number {
     const b = buf[i]!;
     if (b < 0x80) return len;
     if (b >= 0xc0) {
+      if (b < 0xc2 || b > 0xf4) return len; // RFC 3629 §4: never a lead byte, an error on its own
       // RFC 3629 §3: the lead byte gives the sequence length.
       const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
       return len - i < need ? i : len;
@@ -92,7 +93,12 @@ export class Utf8Engine implements Engine {
   }
 }
 
-/** Byte order of a UTF-16 stream; `detect` reads a BOM (RFC 2781 §4.3). */
+/**
+ * Byte order of a UTF-16 stream; `detect` reads a BOM (RFC 2781 §4.3).
+ *
+ * @example
+ * new Utf16Engine('detect');
+ */
 export type Utf16Order = 'le' | 'be' | 'detect';
 
 interface WellFormed {
@@ -130,7 +136,9 @@ export class Utf16Engine implements Engine {
     }
     let even = buf.length & ~1;
     if (even >= 2) {
-      const unit = this.#order === 'le' ? buf[even - 2]! | (buf[even - 1]! << 8) : (buf[even - 2]! << 8) | buf[even - 1]!;
+      const a = buf[even - 2]!;
+      const b = buf[even - 1]!;
+      const unit = this.#order === 'le' ? a | (b << 8) : (a << 8) | b;
       // Keep a high surrogate so that a pair cut by the chunk boundary stays a pair.
       if (unit >= 0xd800 && unit <= 0xdbff) even -= 2;
     }

@@ -1,8 +1,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import iconv from 'iconv-lite';
 import { flattenAddresses, formatAddressList, formatMailbox, parseAddressList, type AddressItem, type Mailbox } from './address.js';
 
+/** ISO-2022-JP in base64, built from EUC-JP (JIS X 0208 = EUC-JP with the high bits cleared). */
+const iso2022jpB64 = (text: string): string =>
+  Buffer.concat([Buffer.from('\x1b$B', 'latin1'), Buffer.from(iconv.encode(text, 'euc-jp').map((b) => b & 0x7f)), Buffer.from('\x1b(B', 'latin1')]).toString('base64');
 const mb = (name: string, address: string): Mailbox => ({ name, address });
 
 const cases: [string, AddressItem[]][] = [
@@ -72,6 +76,13 @@ const cases: [string, AddressItem[]][] = [
   ['', []],
   ['   ', []],
   ['(just a comment)', []],
+  ["'John Smith' <john@x.test>", [mb("'John Smith'", 'john@x.test')]],
+  ['<john@x.test> (John)', [mb('John', 'john@x.test')]],
+  ['=?UTF-8?Q?J=C3=B6rg?=<j@x.test>', [mb('Jörg', 'j@x.test')]],
+  ['"=?UTF-8?Q?J=C3=B6rg?= Smith" <j@x.test>', [mb('Jörg Smith', 'j@x.test')]],
+  [`=?ISO-2022-JP?B?${iso2022jpB64('山田太郎')}?= <yamada@x.test>`, [mb('山田太郎', 'yamada@x.test')]],
+  [`=?ks_c_5601-1987?B?${iconv.encode('홍길동', 'cp949').toString('base64')}?= <hong@x.test>`, [mb('홍길동', 'hong@x.test')]],
+  ['"Smith, John" <john@x.test>, "Doe, Jane" <jane@x.test>,', [mb('Smith, John', 'john@x.test'), mb('Doe, Jane', 'jane@x.test')]],
   ['Jürgen Weiß <jw@x.test>', [mb('Jürgen Weiß', 'jw@x.test')]],
   ['John', [mb('John', '')]],
   ['"x@evil.test"', [mb('x@evil.test', '')]],

@@ -18,17 +18,38 @@ import { domainToASCII } from 'node:url';
 import { decodeWords } from './encoded-word.js';
 import { assertNoLineBreak, encodeRuns } from './encode-words.js';
 
-/** One mailbox; `name` is decoded ('' when none), `address` is `local@domain` as written ('' when missing). */
+/**
+ * One mailbox; `name` is decoded ('' when none), `address` is `local@domain` as written ('' when missing).
+ *
+ * @example
+ * ```ts
+ * const m: Mailbox = { name: 'Jörg', address: 'j@x.test' }; // from '=?UTF-8?Q?J=C3=B6rg?= <j@x.test>'
+ * ```
+ */
 export interface Mailbox {
   name: string;
   address: string;
 }
-/** A named group of mailboxes (RFC 5322 §3.4 group), e.g. `undisclosed-recipients:;`. */
+/**
+ * A named group of mailboxes (RFC 5322 §3.4 group).
+ *
+ * @example
+ * ```ts
+ * const g: Group = { name: 'undisclosed-recipients', group: [] }; // from 'undisclosed-recipients:;'
+ * ```
+ */
 export interface Group {
   name: string;
   group: Mailbox[];
 }
-/** One item of an address list. */
+/**
+ * One item of an address list: a group has a `group` member, a mailbox does not.
+ *
+ * @example
+ * ```ts
+ * const isGroup = (it: AddressItem): it is Group => 'group' in it;
+ * ```
+ */
 export type AddressItem = Mailbox | Group;
 
 type Tok =
@@ -283,7 +304,7 @@ function formatPhrase(name: string, utf8: boolean): string {
   }
   // Whitespace other than single spaces between words is kept only inside encoded words (a phrase collapses it).
   const all = /^[ \t]|[ \t]$|\t|  /.test(name);
-  return encodeRuns(name, all ? { context: 'phrase', needs: () => true } : { context: 'phrase' });
+  return encodeRuns(name, { context: 'phrase', whole: all });
 }
 
 /** Checks an address for the builder and returns it (domain as IDNA A-labels unless utf8). */

@@ -10,7 +10,15 @@
  * split across words; CR, LF and NUL throw. Limits: UTF-8 only; a lone surrogate is encoded as U+FFFD.
  */
 
-/** Where an encoded word will stand (RFC 2047 §5). */
+/**
+ * Where an encoded word will stand (RFC 2047 §5): the context decides which words are encoded and which characters
+ * Q may leave bare.
+ *
+ * @example
+ * ```ts
+ * encodeWords('Hello (world) ok', { context: 'comment' }) === 'Hello =?UTF-8?Q?=28world=29?= ok';
+ * ```
+ */
 export type WordContext = 'text' | 'phrase' | 'comment';
 
 const PREFIX_Q = '=?UTF-8?Q?';
@@ -54,16 +62,32 @@ const NEEDS: Record<WordContext, (w: string) => boolean> = {
   phrase: (w) => !ATEXT.test(w) || w.includes('=?'),
 };
 
-/** Options of the internal encoder used by fold.ts and params.ts. */
+/**
+ * Options of the internal encoder used by fold.ts, address.ts and params.ts (not re-exported by index.ts).
+ *
+ * @example
+ * ```ts
+ * encodeRuns('a\tb c d e', { context: 'comment', whole: true }) === '=?UTF-8?Q?a=09b_c_d_e?=';
+ * ```
+ */
 export interface EncodeRunsOptions {
   context: WordContext;
   /** Which whitespace-separated words must be encoded; default: the context's rule. */
   needs?: (word: string) => boolean;
+  /** Encode the whole text, whitespace included, as one run (for a quoted-string or a phrase with odd spacing). */
+  whole?: boolean;
   /** Maximum length of the first encoded word when the value starts with one (room left on the first line). */
   firstMax?: number;
 }
 
-/** Throws when a builder-side value could inject header lines. */
+/**
+ * Throws when a builder-side value could inject header lines (CR, LF) or truncate them (NUL).
+ *
+ * @example
+ * ```ts
+ * assertNoLineBreak('Cannot encode header "Subject"', 'a\r\nb'); // throws '...: value contains CR or LF'
+ * ```
+ */
 export function assertNoLineBreak(what: string, value: string): void {
   if (/[\r\n]/.test(value)) throw new Error(`${what}: value contains CR or LF`);
   if (value.includes('\0')) throw new Error(`${what}: value contains NUL`);
@@ -128,12 +152,18 @@ function encodeRun(run: string, table: readonly string[], firstMax: number): str
 }
 
 /**
- * Encodes the words of `text` that need it; the engine behind `encodeWords`, also used by fold.ts and params.ts.
- * Does not check for CR, LF or NUL: callers do.
+ * Encodes the words of `text` that need it; the engine behind `encodeWords`, also used by fold.ts, address.ts and
+ * params.ts. Does not check for CR, LF or NUL: callers do.
+ *
+ * @example
+ * ```ts
+ * encodeRuns('x '.repeat(3) + 'é', { context: 'text', needs: (w) => w !== 'x' }) === 'x x x =?UTF-8?B?w6k=?=';
+ * ```
  */
 export function encodeRuns(text: string, opts: EncodeRunsOptions): string {
   const needs = opts.needs ?? NEEDS[opts.context];
   const table = Q_TABLES[opts.context];
+  if (opts.whole === true) return text === '' ? '' : encodeRun(text, table, MAX_PAYLOAD);
   // Alternating word, whitespace, word, ...; a leading or trailing '' word never needs encoding.
   const parts = text.split(/([ \t]+)/);
   const out: string[] = [];

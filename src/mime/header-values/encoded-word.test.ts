@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { decodeWords, encodeWords } from './encoded-word.js';
+import { assertNoLineBreak, encodeRuns } from './encode-words.js';
 
 const b64 = (bytes: Buffer): string => bytes.toString('base64');
 const enc = (text: string, charset: string): Buffer => iconv.encode(text, charset);
@@ -80,6 +81,10 @@ const decodeCases: [string, string][] = [
   ['=?UTF-8?B?Y2Fmw6k= next', 'café next'],
   ['=?UTF-8?B?Y2Fmw6k= =?UTF-8?B?w6k=?=', 'caféé'],
   ['=?UTF-8?Q?caf=C3=A9_noir?=', 'café noir'],
+  ['=?iso-8859-1?Q?Caf=E9 au lait?=', 'Café au lait'],
+  ['=?UTF-8?B?w6k?=', 'é'],
+  ['=?Utf-8?b?w6k=?=', 'é'],
+  ['[SPAM] =?UTF-8?B?w6k=?=\t=?UTF-8?B?w6k=?= (x)', '[SPAM] éé (x)'],
   ['=?UTF-8?Q?café_noir?=', 'café noir'],
   ['=?x-no-such-charset?Q?plain?=', 'plain'],
   ['=?x-no-such-charset?B?/w==?=', '=?x-no-such-charset?B?/w==?='],
@@ -213,4 +218,11 @@ test('encodeWords never splits a surrogate pair across words', () => {
   const words = encodeWords(s).split(' ');
   assert.ok(words.length > 1);
   for (const w of words) assert.ok(isUtf8(wordBytes(w)) && /^(?:😀)+$/.test(wordBytes(w).toString('utf8')));
+});
+
+test('encodeRuns and assertNoLineBreak examples from the TSDoc', () => {
+  assert.equal(encodeRuns('a\tb c d e', { context: 'comment', whole: true }), '=?UTF-8?Q?a=09b_c_d_e?=');
+  assert.equal(encodeRuns('x '.repeat(3) + 'é', { context: 'text', needs: (w) => w !== 'x' }), 'x x x =?UTF-8?B?w6k=?=');
+  assert.throws(() => assertNoLineBreak('Cannot encode header "Subject"', 'a\r\nb'), /^Error: Cannot encode header "Subject": value contains CR or LF$/);
+  assert.equal(encodeWords('Hello (world) ok', { context: 'comment' }), 'Hello =?UTF-8?Q?=28world=29?= ok');
 });

@@ -16,7 +16,15 @@ import { decodeText } from '../charset/index.js';
 import { decodeWords } from './encoded-word.js';
 import { assertNoLineBreak, encodeRuns } from './encode-words.js';
 
-/** A parsed field: `value` lower-cased without whitespace ('text/plain'), parameter names lower-cased. */
+/**
+ * A parsed field: `value` lower-cased without whitespace ('text/plain'), parameter names lower-cased, and what was
+ * tolerated in `problems`.
+ *
+ * @example
+ * ```ts
+ * const p: ParsedValue = { value: 'text/plain', params: { charset: 'UTF-8' }, problems: [] }; // 'Text/Plain; Charset=UTF-8'
+ * ```
+ */
 export interface ParsedValue {
   value: string;
   params: Record<string, string>;
@@ -296,7 +304,7 @@ export function formatParams(params: Record<string, string>, opts?: { rfc2047Fal
       chunk(pieces, (n) => `${name}*${n}=""`.length).forEach((p, n) => out.push(`${name}*${n}="${p}"`));
     } else {
       // Inside a quoted-string: the comment rules of RFC 2047 §5(2) keep quotes and backslashes out of Q.
-      if (opts?.rfc2047Fallback === true) out.push(`${name}="${encodeRuns(v, { context: 'comment', needs: () => true })}"`);
+      if (opts?.rfc2047Fallback === true) out.push(`${name}="${encodeRuns(v, { context: 'comment', whole: true })}"`);
       // RFC 2231 §4: percent-encoded UTF-8; a code point's %XX triples stay in one segment.
       const pieces = Array.from(v, (c) => (ATTR_CHAR.test(c) ? c : [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')));
       const single = `${name}*=utf-8''${pieces.join('')}`;
