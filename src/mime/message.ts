@@ -114,7 +114,8 @@ class Collector implements TokenSink {
     if (!list) return;
     const d = this.#decoders.get(node.index);
     if (d) {
-      list.push(d.end());
+      const tail = d.end();
+      if (tail.length > 0) list.push(tail);
       node.problems.push(...d.problems);
     }
     this.decoded.set(node.index, list.length === 1 ? list[0]! : Buffer.concat(list));

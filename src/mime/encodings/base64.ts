@@ -218,6 +218,7 @@ export function createBase64Decoder(): BodyDecoder {
 
 /**
  * Decodes a whole base64 text at once (encoded words, small parts), with the same rules as {@link createBase64Decoder}.
+ * A string is read as UTF-8; a non-ASCII character counts as one invalid character per UTF-8 byte.
  *
  * @example
  * ```ts

@@ -44,7 +44,14 @@ export interface BodyEncoder {
   end(): Buffer;
 }
 
-/** A shared empty result, so that chunks which produce nothing do not allocate. */
+/**
+ * A shared empty result, so that chunks which produce nothing do not allocate. Internal to this folder.
+ *
+ * @example
+ * ```ts
+ * createBase64Decoder().write(Buffer.from('YW')) === EMPTY; // true: half a quantum decodes to nothing yet
+ * ```
+ */
 export const EMPTY: Buffer = Buffer.alloc(0);
 
 /** Largest output slab: bounds what one retained output slice can keep alive. */
@@ -55,6 +62,14 @@ const SLAB_MAX = 1 << 20;
  * buffer costs about as much as decoding 64 KiB of base64 natively. The slab grows with the bytes produced so far
  * (a small part gets an exactly sized buffer; a large attachment gets 1 MiB slabs), and a region once handed out is
  * never written again. Internal to this folder.
+ *
+ * @example
+ * ```ts
+ * const slab = new Slab();
+ * const buf = slab.reserve(3);
+ * buf.write('abc', slab.start, 'latin1');
+ * slab.commit(slab.start + 3).toString(); // 'abc'
+ * ```
  */
 export class Slab {
   #buf: Buffer = EMPTY;

@@ -20,9 +20,16 @@ const SP = 0x20;
 const HT = 0x09;
 const HEX_DIGITS = Buffer.from('0123456789ABCDEF', 'latin1');
 
-/** 1 when the byte may appear literally in a QP body (RFC 2045 §6.7 rules 2 and 3); SP and HT are decided by context. */
-const LITERAL = new Uint8Array(256);
-for (let b = 33; b <= 126; b++) LITERAL[b] = b === EQ ? 0 : 1;
+const LIT = 0; // RFC 2045 §6.7 rule 2: printable ASCII but '='
+const BLANK = 1; // rule 3: SP and HT, literal unless they would end a line
+const BREAK = 2; // rule 4: CR and LF in text mode
+const ESC = 3; // rule 1: everything else, as =XX
+/** Byte classes for text mode and for binary mode (where CR and LF are escaped like any other byte). */
+const TEXT_CLASS = new Uint8Array(256).fill(ESC);
+for (let b = 33; b <= 126; b++) TEXT_CLASS[b] = b === EQ ? ESC : LIT;
+TEXT_CLASS[SP] = TEXT_CLASS[HT] = BLANK;
+const BINARY_CLASS = TEXT_CLASS.slice();
+TEXT_CLASS[CR] = TEXT_CLASS[LF] = BREAK;
 
 class QpEncoder implements BodyEncoder {
   readonly #binary: boolean;
@@ -56,14 +63,39 @@ class QpEncoder implements BodyEncoder {
     // Each byte gives at most 3 characters; a soft break (3 more) comes at most once per max - 3 characters.
     const out = this.#slab.reserve(3 * end + Math.ceil((9 * end) / (this.#max - 3)) + 8);
     let o = this.#slab.start;
-    const binary = this.#binary;
+    const cls = this.#binary ? BINARY_CLASS : TEXT_CLASS;
     const max = this.#max;
     let col = this.#col;
     let afterCr = this.#afterCr;
     let i = 0;
-    for (; i < end; i++) {
+    while (i < end) {
+      if (col > 0) {
+        // Fast path, mid-line (so no line-start rule applies): bytes that fit with room left for a soft break's '=',
+        // while the next byte is known (so a blank can be seen not to end its line).
+        const room = max - 1;
+        while (i + 1 < end) {
+          const b = src[i]!;
+          const c = cls[b]!;
+          if (c === LIT || (c === BLANK && cls[src[i + 1]!] !== BREAK)) {
+            if (col >= room) break;
+            out[o++] = b;
+            col++;
+          } else if (c === ESC) {
+            if (col + 3 > room) break;
+            out[o++] = EQ;
+            out[o++] = HEX_DIGITS[b >>> 4]!;
+            out[o++] = HEX_DIGITS[b & 15]!;
+            col += 3;
+          } else {
+            break;
+          }
+          i++;
+        }
+        // afterCr is already false: col > 0 means the last byte was no break.
+      }
       const b = src[i]!;
-      if (!binary && (b === CR || b === LF)) {
+      const c = cls[b]!;
+      if (c === BREAK) {
         // RFC 2045 §6.7 rule 4: a line break in text is a CRLF; bare LF and bare CR are normalized to it.
         if (b === CR || !afterCr) {
           out[o++] = CR;
@@ -71,21 +103,17 @@ class QpEncoder implements BodyEncoder {
           col = 0;
         }
         afterCr = b === CR;
+        i++;
         continue;
       }
-      afterCr = false;
       // Is this the last byte before a hard break (or the end of the body)? Needs one byte of lookahead.
       let last: boolean;
-      if (i + 1 < end) {
-        const n = src[i + 1]!;
-        last = !binary && (n === CR || n === LF);
-      } else if (final) {
-        last = true;
-      } else {
-        break;
-      }
+      if (i + 1 < end) last = cls[src[i + 1]!] === BREAK;
+      else if (final) last = true;
+      else break;
+      afterCr = false;
       // RFC 2045 §6.7 rule 3: SP and HT may not end a line, since transports strip trailing blanks.
-      let literal = LITERAL[b] === 1 || ((b === SP || b === HT) && !last);
+      let literal = c === LIT || (c === BLANK && !last);
       // RFC 2045 §6.7 rule 5: at most 76 characters per line; a line that goes on needs room for its '='.
       if (col + (literal ? 1 : 3) > (last ? max : max - 1)) {
         out[o++] = EQ;
@@ -94,7 +122,8 @@ class QpEncoder implements BodyEncoder {
         col = 0;
       }
       if (col === 0 && literal) {
-        // RFC 2049 §3 (8): a '.' alone or 'From ' at a line start gets mangled by some transports; escape it.
+        // RFC 2049 §3 (8): transports mangle a line of '.' alone and a line starting 'From '; escaping any leading
+        // '.' also survives SMTP clients that forget dot-stuffing.
         if (b === 0x2e) {
           literal = false;
         } else if (b === 0x46) {
@@ -111,6 +140,7 @@ class QpEncoder implements BodyEncoder {
         out[o++] = HEX_DIGITS[b & 15]!;
         col += 3;
       }
+      i++;
     }
     if (i < end) this.#carry = Buffer.from(src.subarray(i));
     this.#col = col;

@@ -100,6 +100,7 @@ test('decodeQp with encodedWord decodes an RFC 2047 §4.2 Q payload', () => {
     ['=3D=3d', '==', []],
     ['50=_off', '50= off', [STRAY]],
     ['x=\r\ny', 'x=\r\ny', [STRAY]], // no soft line breaks in a word
+    ['raw_café', 'raw café', []], // a string is read as UTF-8, so raw text keeps its UTF-8 bytes
   ];
   for (const [input, want, problems] of cases) {
     assert.deepEqual(decodeQp(input, { encodedWord: true }), { bytes: Buffer.from(want), problems }, JSON.stringify(input));
