@@ -121,12 +121,98 @@ test('MimeTokenizer accepts transport padding after a boundary and a delimiter r
   );
 });
 
-test('MimeTokenizer does not take a longer boundary or a boundary followed by text for a delimiter', () => {
-  const msg = 'Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--bb\r\n--b x\r\n--b\r\n\r\ntwo\r\n--b--\r\n';
+test('MimeTokenizer takes a line that starts with the boundary for a delimiter and ignores the rest of it (RFC 2046 §5.1.1)', () => {
+  // RFC 2046 §5.1.1, note to implementors: an exact match of the entire candidate line is not required.
+  const msg = 'Content-Type: multipart/mixed; boundary=b\r\n\r\n--b junk\r\n\r\none\r\n--bb\r\n\r\ntwo\r\n -b\r\n--b-- trailing\r\nepilogue\r\n';
+  const { parts } = scan(msg);
   assert.deepEqual(
-    scan(msg).parts.map((p) => p.body),
-    ['', '--bb\r\n--b x', 'two'],
+    parts.map((p) => p.body),
+    ['', 'one', 'two\r\n -b'],
   );
+  for (const size of [1, 2, 5]) assert.deepEqual(scan(msg, [size]).parts, parts, `chunk size ${size}`);
+  // Whatever follows the boundary is looked at for at most 998 bytes: a longer line is body text.
+  const long = `Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b${'y'.repeat(1000)}\r\n--b--\r\n`;
+  assert.deepEqual(
+    scan(long).parts.map((p) => p.body.length),
+    [0, 1 + 2 + 3 + 1000],
+  );
+});
+
+test('MimeTokenizer gives a line matching two open boundaries to the longer one, and a reused boundary to the innermost', () => {
+  // Inner boundary "a" is a prefix of the outer "ab": the line "--ab" is the outer delimiter (as in Dovecot).
+  const msg = [
+    'Content-Type: multipart/mixed; boundary="ab"',
+    '',
+    '--ab',
+    'Content-Type: multipart/mixed; boundary="a"',
+    '',
+    '--a',
+    '',
+    'inner',
+    '--ab',
+    '',
+    'outer',
+    '--ab--',
+    '',
+  ].join('\r\n');
+  assert.deepEqual(
+    scan(msg).parts.map((p) => [p.path, p.body]),
+    [
+      ['', ''],
+      ['1', ''],
+      ['1.1', 'inner'],
+      ['2', 'outer'],
+    ],
+  );
+  const reused = ['Content-Type: multipart/mixed; boundary=a', '', '--a', 'Content-Type: multipart/mixed; boundary=a', '', '--a', '', 'x', '--a--', '--a--', ''];
+  assert.deepEqual(
+    scan(reused.join('\r\n')).parts.map((p) => [p.path, p.body]),
+    [
+      ['', ''],
+      ['1', ''],
+      ['1.1', 'x'],
+    ],
+  );
+});
+
+test('MimeTokenizer ends an inner multipart before the line break that an enclosing delimiter follows (RFC 2046 §5.1.1)', () => {
+  // close-delimiter transport-padding [CRLF epilogue]: with no epilogue the CRLF belongs to the outer delimiter.
+  const msg = [
+    'Content-Type: multipart/mixed; boundary=o',
+    '',
+    '--o',
+    'Content-Type: multipart/mixed; boundary=i',
+    '',
+    '--i',
+    '',
+    'x',
+    '--i--',
+    '--o--',
+    '',
+  ].join('\r\n');
+  const raw = Buffer.from(msg, 'latin1');
+  for (const size of [raw.length, 1, 3, 7]) {
+    const inner = scan(msg, [size]).parts[1]!;
+    assert.equal(raw.toString('latin1', inner.offsets.header, inner.offsets.end).slice(-5), '--i--', `chunk size ${size}`);
+  }
+  const withEpilogue = msg.replace('--i--\r\n', '--i--\r\nepilogue\r\n');
+  const inner = scan(withEpilogue).parts[1]!;
+  assert.equal(withEpilogue.slice(inner.offsets.end - 10, inner.offsets.end), '\r\nepilogue');
+});
+
+test('MimeTokenizer finds a delimiter that follows an empty part in every chunking', () => {
+  // The line break before the second delimiter ends the first delimiter line: it must survive a chunk border.
+  const msg = 'Content-Type: multipart/mixed; boundary=":foo"\r\n\r\n--:foo\r\n--:foo\r\nContent-Type: text/plain\r\n\r\nx\r\n--:foo--\r\n';
+  const whole = scan(msg).parts;
+  assert.deepEqual(
+    whole.map((p) => [p.path, p.body]),
+    [
+      ['', ''],
+      ['1', ''],
+      ['2', 'x'],
+    ],
+  );
+  for (let size = 1; size <= msg.length; size++) assert.deepEqual(scan(msg, [size]).parts, whole, `chunk size ${size}`);
 });
 
 test('MimeTokenizer matches the inner boundary first when one boundary is a prefix of another', () => {

@@ -10,9 +10,11 @@
  *   message in one chunk it copies nothing (body chunks are views of the input).
  * - Bounded memory: it keeps only an unfinished header block (≤ maxHeaderBytes), a multipart preamble (≤ 64 KiB)
  *   and the tail of a chunk that may start a delimiter (≤ longest boundary + a few bytes).
- * - Delimiters: "--" boundary ["--"] transport-padding line-end, at the start of a line (RFC 2046 §5.1.1); the
- *   line break before a delimiter belongs to the delimiter. A delimiter of any enclosing multipart also ends the
- *   inner entities (with a problem recorded), so a broken inner part cannot swallow its siblings.
+ * - Delimiters: a line that starts with "--" boundary (RFC 2046 §5.1.1: the boundary is compared with the start of
+ *   the line, the rest of the line is ignored; when boundaries overlap the longest wins); the line break before a
+ *   delimiter belongs to the delimiter, and so does the one after an inner close delimiter that an enclosing
+ *   delimiter follows. A delimiter of any enclosing multipart also ends the inner entities (with a problem
+ *   recorded), so a broken inner part cannot swallow its siblings.
  * - Malformed structure never hides content: a multipart whose boundary never appears, or has none, is kept as a
  *   text leaf; a header block with no blank line ends at the first line that is not a header field.
  * Limits (MimeLimits): nesting depth, part count and header block size; past one, the rest is kept as opaque data.
@@ -32,7 +34,7 @@ const EMPTY = Buffer.alloc(0);
 const MAX_PREAMBLE = 64 * 1024;
 /** RFC 2046 §5.1.1 allows 70 characters; longer boundaries are honoured up to this length. */
 const MAX_BOUNDARY = 998;
-/** Transport padding after a boundary longer than this is not padding (bounds the delimiter look-ahead). */
+/** A delimiter line whose rest (after the boundary) is longer than this is not one (bounds the look-ahead). */
 const MAX_PADDING = 998;
 
 /** How an entity is structured. */
@@ -74,6 +76,8 @@ interface DelimiterMatch {
   close: boolean;
   /** Relative index of the first byte after the delimiter line. */
   next: number;
+  /** Relative index of the delimiter line's line break (after the rest of the line), or of its end at EOF. */
+  brk: number;
 }
 
 type Region = 'header' | 'leaf' | 'preamble' | 'epilogue';
@@ -109,6 +113,9 @@ export class MimeTokenizer {
   #final = false;
   #preamble: Buffer[] = [];
   #preambleBytes = 0;
+  /** Absolute offsets of the last close delimiter's line break and of the byte after it (-1: none yet). */
+  #closeBreak = -1;
+  #closeNext = -1;
   #sink: TokenSink;
 
   constructor(sink: TokenSink, limits?: Partial<MimeLimits>) {
@@ -148,21 +155,19 @@ export class MimeTokenizer {
   }
 
   #append(chunk: Buffer): void {
-    // Keep one byte before #pos: a delimiter candidate "\n--" may start with the last line break consumed.
-    const keep = this.#region === 'header' ? this.#pos : Math.max(0, this.#pos - 1);
-    if (keep >= this.#buf.length) {
-      this.#base += this.#buf.length;
-      this.#pos -= this.#buf.length;
-      this.#scan = Math.max(0, this.#scan - this.#buf.length);
-      this.#buf = chunk;
-      return;
-    }
-    const rest = this.#buf.subarray(keep);
-    this.#base += keep;
-    this.#pos -= keep;
-    this.#scan = Math.max(0, this.#scan - keep);
+    // Everything before #pos is consumed and dropped. A delimiter line may start right at #pos when the byte
+    // before it is a line break: that is remembered as #scan = -1 instead of keeping the byte, so a chunk is
+    // never copied just to keep one byte in front of it.
+    const pos = this.#pos;
+    const lineStart = pos === 0 ? this.#scan === -1 : this.#buf[pos - 1] === LF;
+    const scan = this.#scan - pos;
+    const rest = this.#buf.subarray(pos);
+    this.#base += pos;
+    this.#pos = 0;
+    this.#scan = scan > 0 ? scan : lineStart ? -1 : 0;
     this.#buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
   }
+
 
   #run(): void {
     for (;;) {
@@ -265,7 +270,7 @@ export class MimeTokenizer {
     node.header.fallbackCharset = ct.type.params['charset'];
     node.offsets.body = this.#base + bodyStart;
     this.#pos = bodyStart;
-    this.#scan = bodyStart > 0 ? bodyStart - 1 : 0;
+    this.#scan = bodyStart > 0 ? bodyStart - 1 : -1;
 
     let kind: PartKind = 'leaf';
     if (ct.type.type === 'multipart') kind = 'multipart';
@@ -333,10 +338,18 @@ export class MimeTokenizer {
       return false;
     }
     for (;;) {
-      const i = buf.indexOf(NL_DASH_DASH, this.#scan);
-      if (i === -1) {
-        this.#emitSafe();
-        return false;
+      let i: number;
+      if (this.#scan === -1) {
+        // A line starts at 0 (its line break was consumed before this buffer): a candidate when it begins with "-".
+        this.#scan = 0;
+        if (buf.length > 0 && buf[0] !== DASH) continue;
+        i = -1;
+      } else {
+        i = buf.indexOf(NL_DASH_DASH, this.#scan);
+        if (i === -1) {
+          this.#emitSafe();
+          return false;
+        }
       }
       const lineStart = i + 1;
       const m = this.#matchDelimiter(lineStart);
@@ -353,6 +366,11 @@ export class MimeTokenizer {
       // The line break before the delimiter is part of it (RFC 2046 §5.1.1), unless it ended the header.
       let delimStart = lineStart;
       if (i >= this.#pos) delimStart = i > this.#pos && buf[i - 1] === CR ? i - 1 : i;
+      else if (this.#region === 'epilogue' && this.#base + lineStart === this.#closeNext) {
+        // RFC 2046 §5.1.1: close-delimiter transport-padding [CRLF epilogue]; with no epilogue, the line break after
+        // an inner close delimiter is the CRLF of the enclosing delimiter, so the inner entities end before it.
+        delimStart = this.#closeBreak - this.#base;
+      }
       this.#emit(delimStart);
       this.#delimiter(m, delimStart);
       return true;
@@ -392,55 +410,48 @@ export class MimeTokenizer {
 
   /**
    * Matches a delimiter line at `p` (relative): null when it is not one, 'more' when the input ends before that is
-   * known. Innermost boundaries are tried first, so a boundary that is a prefix of another still matches right.
+   * known. RFC 2046 §5.1.1, note to implementors: the boundary is compared with the beginning of the line; an exact
+   * match of the whole line is not required, so what follows the boundary (and its "--") up to the line end,
+   * transport padding or text a broken mailer added, is part of the delimiter line. When several open boundaries
+   * match, the longest wins, so a boundary that is a prefix of another never takes the other's lines; among equal
+   * ones (a boundary reused by a nested multipart) the innermost wins. (Dovecot decides the same way.)
    */
   #matchDelimiter(p: number): DelimiterMatch | null | 'more' {
     const buf = this.#buf;
     if (p + 2 > buf.length) return this.#final ? null : 'more';
     if (buf[p] !== DASH || buf[p + 1] !== DASH) return null;
     if (this.#opaque) return null;
-    let needMore = false;
+    const from = p + 2;
+    const avail = buf.length - from;
+    let best: Bound | null = null;
+    let undecided = 0; // length of the longest boundary that the input ends inside of
     for (let k = this.#bounds.length - 1; k >= 0; k--) {
       const bound = this.#bounds[k]!;
       const b = bound.boundary;
-      let q = p + 2;
-      const avail = Math.min(b.length, buf.length - q);
-      if (buf.compare(b, 0, avail, q, q + avail) !== 0) continue;
-      if (avail < b.length) {
-        needMore = true;
-        continue;
-      }
-      q += b.length;
-      let close = false;
-      if (q < buf.length && buf[q] === DASH) {
-        if (q + 1 >= buf.length) {
-          needMore = true;
-          continue;
-        }
-        if (buf[q + 1] === DASH) {
-          close = true;
-          q += 2;
-        }
-      }
-      const padStart = q;
-      while (q < buf.length && (buf[q] === SP || buf[q] === HT) && q - padStart <= MAX_PADDING) q++;
-      if (q >= buf.length) {
-        if (this.#final) return { bound, close, next: q };
-        needMore = true;
-        continue;
-      }
-      if (buf[q] === LF) return { bound, close, next: q + 1 };
-      if (buf[q] === CR) {
-        if (q + 1 >= buf.length) {
-          if (this.#final) return { bound, close, next: q + 1 };
-          needMore = true;
-          continue;
-        }
-        // A bare CR ends the line too (old Macintosh line ends)
-        return { bound, close, next: buf[q + 1] === LF ? q + 2 : q + 1 };
-      }
+      if (best !== null && b.length <= best.boundary.length) continue;
+      const n = Math.min(b.length, avail);
+      if (buf.compare(b, 0, n, from, from + n) !== 0) continue;
+      if (n < b.length) undecided = Math.max(undecided, b.length);
+      else best = bound;
     }
-    return needMore && !this.#final ? 'more' : null;
+    if (!this.#final && undecided > (best === null ? 0 : best.boundary.length)) return 'more';
+    if (best === null) return null;
+    let q = from + best.boundary.length;
+    if (!this.#final && (q >= buf.length || (buf[q] === DASH && q + 1 >= buf.length))) return 'more';
+    const close = buf[q] === DASH && buf[q + 1] === DASH;
+    if (close) q += 2;
+    // The line ends at the first CR or LF (a bare CR ends it too: old Macintosh line ends); the rest of the line is
+    // looked at for at most MAX_PADDING bytes, which bounds the look-ahead; a longer line is not a delimiter.
+    const limit = Math.min(buf.length, q + MAX_PADDING + 1);
+    let e = q;
+    while (e < limit && buf[e] !== LF && buf[e] !== CR) e++;
+    if (e === limit) {
+      if (e < buf.length) return null;
+      return this.#final ? { bound: best, close, next: e, brk: e } : 'more';
+    }
+    if (buf[e] === LF) return { bound: best, close, next: e + 1, brk: e };
+    if (e + 1 >= buf.length && !this.#final) return 'more';
+    return { bound: best, close, next: buf[e + 1] === LF ? e + 2 : e + 1, brk: e };
   }
 
   #delimiter(m: DelimiterMatch, delimStart: number): void {
@@ -465,6 +476,8 @@ export class MimeTokenizer {
     this.#scan = m.next > 0 ? m.next - 1 : 0;
     if (m.close) {
       this.#region = 'epilogue';
+      this.#closeBreak = this.#base + m.brk;
+      this.#closeNext = this.#base + m.next;
       return;
     }
     if (this.#parts >= this.limits.maxParts) {
