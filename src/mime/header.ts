@@ -39,7 +39,7 @@ class Field implements HeaderField {
     readonly raw: Buffer,
     readonly offset: number,
     private readonly colon: number,
-    private readonly fallback: () => string | undefined,
+    private readonly owner: Header,
   ) {}
   get key(): string {
     return this.name.toLowerCase();
@@ -48,7 +48,7 @@ class Field implements HeaderField {
     return this.offset + this.colon + 1;
   }
   get value(): string {
-    return (this.#value ??= decodeValue(this.raw.subarray(this.colon + 1), this.fallback));
+    return (this.#value ??= decodeValue(this.raw.subarray(this.colon + 1), this.name, this.owner));
   }
 }
 
@@ -56,7 +56,7 @@ class Field implements HeaderField {
  * Unfolds a raw value (RFC 5322 §2.2.3: remove every CRLF that is followed by WSP; a trailing line end goes too),
  * trims outer whitespace and decodes bytes to a string.
  */
-function decodeValue(raw: Buffer, fallback: () => string | undefined): string {
+function decodeValue(raw: Buffer, name: string, owner: Header): string {
   let end = raw.length;
   if (end > 0 && raw[end - 1] === LF) end--;
   if (end > 0 && raw[end - 1] === CR) end--;
@@ -78,7 +78,10 @@ function decodeValue(raw: Buffer, fallback: () => string | undefined): string {
   bytes = bytes.subarray(s, e);
   if (isAscii(bytes)) return bytes.toString('latin1');
   if (isUtf8(bytes)) return bytes.toString('utf8');
-  return decodeText(bytes, fallback() ?? 'windows-1252').text;
+  // RFC 6532 §3.2 allows only UTF-8: anything else is recovered with the entity's charset, else a guess.
+  const d = decodeText(bytes, owner.fallbackCharset);
+  owner.problems.push(`Header field ${name || '(no name)'} has 8-bit bytes that are not UTF-8: decoded as ${d.charset}`);
+  return d.text;
 }
 
 /**
@@ -95,6 +98,8 @@ export class Header {
   #index: Map<string, number[]> | undefined;
   /** Charset used for raw 8-bit values that are not UTF-8 (the message's charset), set by the parser. */
   fallbackCharset: string | undefined;
+  /** Problems found while decoding values (they are decoded lazily, so this list grows as fields are read). */
+  readonly problems: string[] = [];
 
   constructor(readonly fields: readonly HeaderField[]) {}
 
@@ -160,7 +165,6 @@ export function parseHeaderBlock(bytes: Buffer, base = 0): HeaderBlock {
   const fields: HeaderField[] = [];
   const problems: string[] = [];
   const header = new Header(fields);
-  const fallback = () => header.fallbackCharset;
   let start = 0;
   const n = bytes.length;
   while (start < n) {
@@ -195,7 +199,7 @@ export function parseHeaderBlock(bytes: Buffer, base = 0): HeaderBlock {
       );
       colon = colon === 0 ? 0 : -1;
     }
-    fields.push(new Field(name, raw, base + start, colon, fallback));
+    fields.push(new Field(name, raw, base + start, colon, header));
     start = end;
   }
   return { header, problems };

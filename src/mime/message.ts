@@ -217,7 +217,6 @@ function assemble(tok: MimeTokenizer, sink: Collector, raw: Buffer): ParsedMessa
       texts.set(node.index, t.text);
     }
     parts.push(summary(node, size));
-    for (const p of node.problems) problems.push(node.path ? `Part ${node.path}: ${p}` : p);
   }
   const structure = bodyStructure(tok.root);
   const join = (list: number[], mime: string): string | undefined => {
@@ -242,19 +241,32 @@ function assemble(tok: MimeTokenizer, sink: Collector, raw: Buffer): ParsedMessa
   });
   const h = tok.root.header;
   const first = (list: Mailbox[]): Mailbox | undefined => list[0];
-  const subject = h.get('subject');
+  const rawSubject = h.get('subject');
+  const subject = rawSubject === undefined ? undefined : decodeWords(rawSubject);
+  if (subject) h.problems.push(...subject.problems.map((p) => `Subject: ${p}`));
   const dateValue = h.get('date');
+  const date = dateValue === undefined ? undefined : parseDate(dateValue);
+  if (date === null) h.problems.push(`Date field cannot be read: "${dateValue!.slice(0, 60)}"`);
   const ids = (name: string): string[] => h.getAll(name).flatMap((v) => parseMessageIds(v));
-  return {
-    header: h,
+  const fields = {
     from: first(mailboxes(h, 'from')),
     sender: first(mailboxes(h, 'sender')),
     replyTo: mailboxes(h, 'reply-to'),
     to: mailboxes(h, 'to'),
     cc: mailboxes(h, 'cc'),
     bcc: mailboxes(h, 'bcc'),
-    subject: subject === undefined ? undefined : decodeWords(subject).text,
-    date: dateValue === undefined ? undefined : parseDate(dateValue),
+  };
+  // Collected last: header values decode lazily, and their problems appear as they are read.
+  for (const node of sink.nodes) {
+    if (!node) continue;
+    node.problems.push(...node.header.problems);
+    for (const p of node.problems) problems.push(node.path ? `Part ${node.path}: ${p}` : p);
+  }
+  return {
+    header: h,
+    ...fields,
+    subject: subject?.text,
+    date,
     messageId: ids('message-id')[0],
     inReplyTo: ids('in-reply-to'),
     references: ids('references'),

@@ -65,7 +65,11 @@ export function partInfo(node: PartNode, maxSegments = 1000): PartInfo {
     filename = parsed.params['filename'];
   }
   filename ??= node.type.params['name'];
-  if (filename !== undefined && filename.includes('=?')) filename = decodeWords(filename).text;
+  if (filename !== undefined && filename.includes('=?')) {
+    const decoded = decodeWords(filename);
+    problems.push(...decoded.problems.map((p) => `File name: ${p}`));
+    filename = decoded.text;
+  }
   const cid = h.get('content-id');
   const contentId = cid === undefined ? undefined : cid.trim().replace(/^<\s*/, '').replace(/\s*>$/, '') || undefined;
   const desc = h.get('content-description');

@@ -277,7 +277,9 @@ export class MimeTokenizer {
     else if (ct.type.mime === 'message/rfc822' || ct.type.mime === 'message/global') kind = 'message';
     const cte = (node.header.get('content-transfer-encoding') ?? '').trim().toLowerCase();
     if (kind === 'message' && (cte === 'base64' || cte === 'quoted-printable')) {
-      kind = 'leaf'; // RFC 2046 §5.2.1 forbids it, but mailers do it: the encoded message is kept as an attachment
+      // RFC 2046 §5.2.1 forbids it, but mailers do it: the encoded message is kept as an attachment.
+      node.problems.push(`Content-Transfer-Encoding ${cte} on ${ct.type.mime} is not allowed (RFC 2046 §5.2.1): kept as an attachment`);
+      kind = 'leaf';
     }
     if (kind !== 'leaf' && node.depth >= this.limits.maxDepth) {
       node.problems.push(`Nesting deeper than ${this.limits.maxDepth} levels: kept as opaque data`);
