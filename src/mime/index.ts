@@ -21,3 +21,4 @@ export * from './charset/index.js';
 export * from './encodings/index.js';
 export * from './header-values/index.js';
 export * from './build/index.js';
+export { readReport, readReportBlocks, type Report, type ReportFields } from './report.js';
