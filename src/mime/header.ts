@@ -204,3 +204,26 @@ export function parseHeaderBlock(bytes: Buffer, base = 0): HeaderBlock {
   }
   return { header, problems };
 }
+
+/**
+ * Whether the line `buf[p, eol)` is a header field: a name of printable characters, then a colon (RFC 5322 §2.2;
+ * §4.5 obsolete syntax allows whitespace between the name and the colon).
+ *
+ * @example
+ * ```ts
+ * isFieldLine(Buffer.from('Subject: hi'), 0, 11) === true;
+ * isFieldLine(Buffer.from('just text'), 0, 9) === false;
+ * ```
+ */
+export function isFieldLine(buf: Buffer, p: number, eol: number): boolean {
+  for (let i = p; i < eol; i++) {
+    const c = buf[i]!;
+    if (c === COLON) return i > p;
+    if (c === SP || c === HT) {
+      while (i < eol && (buf[i] === SP || buf[i] === HT)) i++;
+      return i > p && buf[i] === COLON;
+    }
+    if (c < SP || c >= 0x7f) return false;
+  }
+  return false;
+}

@@ -19,9 +19,13 @@
  *   text leaf; a header block with no blank line ends at the first line that is not a header field.
  * Limits (MimeLimits): nesting depth, part count and header block size; past one, the rest is kept as opaque data.
  */
-import { parseHeaderBlock, type Header } from './header.js';
-import { contentTypeOf, type ContentType } from './content-type.js';
+import { isFieldLine, parseHeaderBlock } from './header.js';
+import { contentTypeOf } from './content-type.js';
+import { matchDelimiter, type Bound, type DelimiterMatch } from './delimiter.js';
+import { createNode, type PartKind, type PartNode, type TokenSink } from './part-node.js';
 import { resolveLimits, type MimeLimits } from './limits.js';
+
+export type { PartKind, PartNode, TokenSink } from './part-node.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -34,51 +38,6 @@ const EMPTY = Buffer.alloc(0);
 const MAX_PREAMBLE = 64 * 1024;
 /** RFC 2046 §5.1.1 allows 70 characters; longer boundaries are honoured up to this length. */
 const MAX_BOUNDARY = 998;
-/** A delimiter line whose rest (after the boundary) is longer than this is not one (bounds the look-ahead). */
-const MAX_PADDING = 998;
-
-/** How an entity is structured. */
-export type PartKind = 'leaf' | 'multipart' | 'message';
-
-/** One entity of a message: the message itself, a part of a multipart, or a message inside message/rfc822. */
-export interface PartNode {
-  /** Order of appearance, 0 for the message itself. */
-  readonly index: number;
-  readonly parent: PartNode | null;
-  /** 0 for the message itself; each multipart or message/rfc822 level adds one. */
-  readonly depth: number;
-  /** IMAP-style section number: '' for the message, '1', '1.2', … */
-  readonly path: string;
-  kind: PartKind;
-  header: Header;
-  type: ContentType;
-  /** Byte offsets in the message: header start, body start, and end of the body (before the next delimiter's line break). */
-  readonly offsets: { header: number; body: number; end: number };
-  readonly problems: string[];
-  readonly children: PartNode[];
-}
-
-/** Receives the scanner's events, in document order. */
-export interface TokenSink {
-  partStart(node: PartNode): void;
-  /** Raw body bytes of a leaf. The buffer may be a view of the input: copy it to keep it past the call. */
-  body(node: PartNode, chunk: Buffer): void;
-  partEnd(node: PartNode): void;
-}
-
-interface Bound {
-  node: PartNode;
-  boundary: Buffer;
-}
-
-interface DelimiterMatch {
-  bound: Bound;
-  close: boolean;
-  /** Relative index of the first byte after the delimiter line. */
-  next: number;
-  /** Relative index of the delimiter line's line break (after the rest of the line), or of its end at EOF. */
-  brk: number;
-}
 
 type Region = 'header' | 'leaf' | 'preamble' | 'epilogue';
 
@@ -121,7 +80,7 @@ export class MimeTokenizer {
   constructor(sink: TokenSink, limits?: Partial<MimeLimits>) {
     this.#sink = sink;
     this.limits = resolveLimits(limits);
-    this.root = this.#newNode(null, '', 0);
+    this.root = createNode(null, 0, '', 0);
     this.#cur = this.root;
   }
 
@@ -176,21 +135,6 @@ export class MimeTokenizer {
     }
   }
 
-  #newNode(parent: PartNode | null, path: string, start: number): PartNode {
-    return {
-      index: parent ? this.#parts - 1 : 0,
-      parent,
-      depth: parent ? parent.depth + 1 : 0,
-      path,
-      kind: 'leaf',
-      header: parseHeaderBlock(EMPTY).header,
-      type: { mime: 'text/plain', type: 'text', subtype: 'plain', params: {}, defaulted: true },
-      offsets: { header: start, body: start, end: start },
-      problems: [],
-      children: [],
-    };
-  }
-
   /** Consumes a header block; returns false when more input is needed. */
   #header(): boolean {
     const buf = this.#buf;
@@ -225,7 +169,7 @@ export class MimeTokenizer {
           break;
         }
       }
-      if (c !== SP && c !== HT && !this.#isField(buf, p, eol)) {
+      if (c !== SP && c !== HT && !isFieldLine(buf, p, eol)) {
         if (!(this.#base + p === 0 && buf.toString('latin1', 0, 5) === 'From ')) {
           this.#cur.problems.push('Header block not ended by a blank line');
           blockEnd = bodyStart = p;
@@ -241,22 +185,6 @@ export class MimeTokenizer {
     this.#scan = 0;
     this.#openEntity(buf.subarray(start, blockEnd), this.#base + start, bodyStart);
     return true;
-  }
-
-  /** Whether the line [p, eol) looks like a header field: a name of printable characters, then a colon. */
-  #isField(buf: Buffer, p: number, eol: number): boolean {
-    for (let i = p; i < eol; i++) {
-      const c = buf[i]!;
-      if (c === 0x3a) return i > p;
-      if (c <= SP || c >= 0x7f) return c === SP || c === HT ? this.#colonAfterSpace(buf, i, eol) : false;
-    }
-    return false;
-  }
-
-  /** RFC 5322 §4.5: obsolete syntax allows whitespace between a field name and its colon. */
-  #colonAfterSpace(buf: Buffer, i: number, eol: number): boolean {
-    while (i < eol && (buf[i] === SP || buf[i] === HT)) i++;
-    return buf[i] === 0x3a;
   }
 
   #openEntity(block: Buffer, headerAt: number, bodyStart: number): void {
@@ -312,7 +240,7 @@ export class MimeTokenizer {
 
   #child(parent: PartNode, path: string, relStart: number): PartNode {
     this.#parts++;
-    const child = this.#newNode(parent, path, this.#base + relStart);
+    const child = createNode(parent, this.#parts - 1, path, this.#base + relStart);
     parent.children.push(child);
     return child;
   }
@@ -410,50 +338,8 @@ export class MimeTokenizer {
     this.#scan = Math.max(0, Math.min(safe, this.#pos - 1));
   }
 
-  /**
-   * Matches a delimiter line at `p` (relative): null when it is not one, 'more' when the input ends before that is
-   * known. RFC 2046 §5.1.1, note to implementors: the boundary is compared with the beginning of the line; an exact
-   * match of the whole line is not required, so what follows the boundary (and its "--") up to the line end,
-   * transport padding or text a broken mailer added, is part of the delimiter line. When several open boundaries
-   * match, the longest wins, so a boundary that is a prefix of another never takes the other's lines; among equal
-   * ones (a boundary reused by a nested multipart) the innermost wins. (Dovecot decides the same way.)
-   */
   #matchDelimiter(p: number): DelimiterMatch | null | 'more' {
-    const buf = this.#buf;
-    if (p + 2 > buf.length) return this.#final ? null : 'more';
-    if (buf[p] !== DASH || buf[p + 1] !== DASH) return null;
-    if (this.#opaque) return null;
-    const from = p + 2;
-    const avail = buf.length - from;
-    let best: Bound | null = null;
-    let undecided = 0; // length of the longest boundary that the input ends inside of
-    for (let k = this.#bounds.length - 1; k >= 0; k--) {
-      const bound = this.#bounds[k]!;
-      const b = bound.boundary;
-      if (best !== null && b.length <= best.boundary.length) continue;
-      const n = Math.min(b.length, avail);
-      if (buf.compare(b, 0, n, from, from + n) !== 0) continue;
-      if (n < b.length) undecided = Math.max(undecided, b.length);
-      else best = bound;
-    }
-    if (!this.#final && undecided > (best === null ? 0 : best.boundary.length)) return 'more';
-    if (best === null) return null;
-    let q = from + best.boundary.length;
-    if (!this.#final && (q >= buf.length || (buf[q] === DASH && q + 1 >= buf.length))) return 'more';
-    const close = buf[q] === DASH && buf[q + 1] === DASH;
-    if (close) q += 2;
-    // The line ends at the first CR or LF (a bare CR ends it too: old Macintosh line ends); the rest of the line is
-    // looked at for at most MAX_PADDING bytes, which bounds the look-ahead; a longer line is not a delimiter.
-    const limit = Math.min(buf.length, q + MAX_PADDING + 1);
-    let e = q;
-    while (e < limit && buf[e] !== LF && buf[e] !== CR) e++;
-    if (e === limit) {
-      if (e < buf.length) return null;
-      return this.#final ? { bound: best, close, next: e, brk: e } : 'more';
-    }
-    if (buf[e] === LF) return { bound: best, close, next: e + 1, brk: e };
-    if (e + 1 >= buf.length && !this.#final) return 'more';
-    return { bound: best, close, next: buf[e + 1] === LF ? e + 2 : e + 1, brk: e };
+    return this.#opaque ? null : matchDelimiter(this.#buf, p, this.#bounds, this.#final);
   }
 
   #delimiter(m: DelimiterMatch, delimStart: number): void {
