@@ -200,6 +200,13 @@ export function partText(bytes: Buffer, charset: string | undefined): { text: st
 function mailboxes(h: Header, name: string): Mailbox[] {
   const all = h.getAll(name);
   if (all.length === 0) return [];
+  for (const v of all) {
+    // The address parser decodes display names silently; the problems of their encoded words are reported here
+    // (but for adjacency: next to quotes and angle brackets, words look glued to text when they are not).
+    if (v.includes('=?')) {
+      for (const p of decodeWords(v).problems) if (!p.startsWith('Encoded word is not separated')) h.problems.push(`${name}: ${p}`);
+    }
+  }
   return flattenAddresses(all.flatMap((v) => parseAddressList(v)));
 }
 

@@ -165,7 +165,11 @@ export class MimeTokenizer {
         const m = this.#matchDelimiter(p);
         if (m === 'more') break;
         if (m !== null) {
-          blockEnd = bodyStart = p; // a part with no blank line and no body: the delimiter follows
+          // A header with no blank line and no body: the delimiter follows. The line break before the delimiter
+          // belongs to it (RFC 2046 §5.1.1), not to the header, unless it ended an earlier line (empty header).
+          let brk = p;
+          if (p > start) brk = p - 2 >= start && buf[p - 2] === CR ? p - 2 : p - 1;
+          blockEnd = bodyStart = brk;
           break;
         }
       }

@@ -55,13 +55,18 @@ export interface BodyEncoder {
 export const EMPTY: Buffer = Buffer.alloc(0);
 
 /** Largest output slab: bounds what one retained output slice can keep alive. */
-const SLAB_MAX = 1 << 20;
+const SLAB_MAX = 64 * 1024;
+/** Outputs at least this large get a buffer of their own (see below). */
+const DIRECT = 16 * 1024;
 
 /**
  * Carves codec outputs out of shared slabs instead of allocating one buffer per `write()`: allocating a fresh 48 KiB
  * buffer costs about as much as decoding 64 KiB of base64 natively. The slab grows with the bytes produced so far
- * (a small part gets an exactly sized buffer; a large attachment gets 1 MiB slabs), and a region once handed out is
- * never written again. Internal to this folder.
+ * (a small part gets an exactly sized buffer; many small writes share slabs of up to 64 KiB), and a region once
+ * handed out is never written again. A write whose output may reach 16 KiB gets a buffer of its own: a slab that
+ * lives across many writes outlives young-generation collections and is promoted, so a large attachment decoded
+ * into shared slabs leaves old-generation garbage that only a full collection frees (V8 waits for about 64 MB of
+ * external memory before one), while buffers of their own die young. Internal to this folder.
  *
  * @example
  * ```ts
@@ -75,10 +80,18 @@ export class Slab {
   #buf: Buffer = EMPTY;
   #start = 0;
   #produced = 0;
+  #direct = false;
 
   /** Returns a buffer with at least `need` free bytes from {@link Slab.start}; write there, then call `commit`. */
   reserve(need: number): Buffer {
-    if (this.#buf.length - this.#start < need) {
+    if (need >= DIRECT) {
+      this.#buf = Buffer.allocUnsafe(need);
+      this.#start = 0;
+      this.#direct = true;
+      return this.#buf;
+    }
+    if (this.#direct || this.#buf.length - this.#start < need) {
+      this.#direct = false;
       this.#buf = Buffer.allocUnsafe(Math.max(need, Math.min(SLAB_MAX, this.#produced)));
       this.#start = 0;
     }

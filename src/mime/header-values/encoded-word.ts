@@ -141,6 +141,10 @@ function decodeGroup(value: string, words: readonly FoundWord[], problems: Set<s
   }
   flushBase64();
   const first = words[0]!;
+  if (first.key === 'utf-8' && pieces.length > 1 && pieces.some((p) => p instanceof Buffer && !isUtf8(p))) {
+    // RFC 2047 §5: each encoded word must hold whole characters; joining at the byte level recovers the text.
+    problems.add('A character is split across encoded words');
+  }
   const known = canonicalCharset(first.label) !== null;
   if (!known) problems.add(`Unknown charset "${first.label}" in encoded word`);
   const out: string[] = [];
@@ -203,7 +207,8 @@ export function decodeWords(value: string): { text: string; problems: string[] }
     const gap = value.slice(last, w.start);
     const prev = group[group.length - 1];
     if (prev !== undefined && WSP_ONLY.test(gap)) {
-      // RFC 2047 §6.2: whitespace between adjacent encoded words is not displayed.
+      // RFC 2047 §6.2: whitespace between adjacent encoded words is not displayed; §5(1): there must be some.
+      if (gap === '') glued = true;
       if (prev.key !== w.key) flush();
     } else {
       flush();
