@@ -7,18 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import iconv from 'iconv-lite';
-
-/** A small seeded PRNG (mulberry32), so every run benchmarks the same bytes. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from '../../src/testing/golden-gen-lib.js';
 
 const WORDS = 'the mail server queue relay message delivery report status inbox folder attach reply forward meeting budget plan review'.split(' ');
 const KO = '안녕하세요 오늘 회의는 오후 세시에 시작합니다 첨부한 보고서를 확인해 주세요 감사합니다 똠방각하 뷁 한국어 메일'.split(' ');

@@ -6,20 +6,8 @@
  * (Second half of the suite; the first half is in golden-cases-malformed.ts.)
  */
 import { A, b64, C, fakeFile, golden, mail, mb, P, sizeOf, utf8, type GenCase } from './golden-gen-lib.js';
+import { bad, base, HEAD } from './golden-cases-malformed.js';
 import { entity, multipart } from './golden-gen-mime.js';
-
-const bad = (name: string, about: string, eml: Buffer, expected: GenCase['expected']): GenCase => ({ suite: 'malformed', name, about, eml, expected });
-
-const HEAD = (subject: string, id: string, extra = ''): string =>
-  `From: sender@example.com\nTo: rcpt@example.com\nSubject: ${subject}\nDate: Thu, 20 Mar 2025 10:00:00 +0000\nMessage-ID: <${id}@example.com>\nMIME-Version: 1.0\n${extra}`;
-
-const base = (subject: string, id: string) => ({
-  from: mb('', 'sender@example.com'),
-  to: [mb('', 'rcpt@example.com')],
-  subject,
-  date: '2025-03-20T10:00:00.000Z',
-  messageId: `${id}@example.com`,
-});
 
 export function malformedCasesMore(): GenCase[] {
   const out: GenCase[] = [];

@@ -6,12 +6,12 @@
 import { A, b64, C, enc, fakeFile, golden, mail, mb, P, sizeOf, utf8, type GenCase } from './golden-gen-lib.js';
 import { entity, multipart } from './golden-gen-mime.js';
 
-const bad = (name: string, about: string, eml: Buffer, expected: GenCase['expected']): GenCase => ({ suite: 'malformed', name, about, eml, expected });
+export const bad = (name: string, about: string, eml: Buffer, expected: GenCase['expected']): GenCase => ({ suite: 'malformed', name, about, eml, expected });
 
-const HEAD = (subject: string, id: string, extra = ''): string =>
+export const HEAD = (subject: string, id: string, extra = ''): string =>
   `From: sender@example.com\nTo: rcpt@example.com\nSubject: ${subject}\nDate: Thu, 20 Mar 2025 10:00:00 +0000\nMessage-ID: <${id}@example.com>\nMIME-Version: 1.0\n${extra}`;
 
-const base = (subject: string, id: string) => ({
+export const base = (subject: string, id: string) => ({
   from: mb('', 'sender@example.com'),
   to: [mb('', 'rcpt@example.com')],
   subject,
