@@ -1,0 +1,229 @@
+/**
+ * The storage contract of Postroom (interfaces only; DESIGN.md §3–4, STYLE.md §5). Backends: `memory/`
+ * (reference, for tests), `sqlite/` (the embedded default), later `postgres/`. Every backend passes the same
+ * contract suite (`contract.ts`).
+ *
+ * Guarantees every backend gives:
+ * - Durability: a promise that resolves means the data is on stable storage (fsync or a committed transaction
+ *   that fsyncs). `Queue.enqueue` resolving is what allows the SMTP server to answer 250.
+ * - Blobs are immutable: written to a temporary name, fsynced, renamed, the directory fsynced.
+ * - `Mailbox.append` with a `deliveryId` is idempotent: a second append with the same id returns the first record
+ *   and stores nothing (local delivery retried after a crash delivers nothing twice).
+ * - Sizes of messages count CRLF line ends, as POP3 sends them.
+ * The types here are plain data: no class of smtp/ or mta/ appears (store/ imports nothing of ours).
+ */
+import type { Readable } from 'node:stream';
+
+/** A stored immutable body. */
+export interface BlobRef {
+  readonly id: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** Thrown by BlobStore.put when the source exceeds maxBytes (nothing is kept). */
+export class BlobTooLargeError extends Error {
+  override name = 'BlobTooLargeError';
+  constructor(readonly maxBytes: number) {
+    super(`Blob exceeds ${maxBytes} bytes`);
+  }
+}
+
+/** Immutable bodies (message files). */
+export interface BlobStore {
+  /** Streams `src` to a temporary file, fsyncs it, renames it into place and fsyncs the directory. */
+  put(src: Readable | AsyncIterable<Uint8Array>, opts: { maxBytes: number }): Promise<BlobRef>;
+  /** Reads a blob, or a byte range of it (`end` exclusive). */
+  get(ref: BlobRef | string, range?: { start: number; end: number }): Promise<Readable>;
+  delete(ref: BlobRef | string): Promise<void>;
+}
+
+/** One entity of a stored message (from the MIME part index), for byte-range reads without parsing again. */
+export interface PartIndexEntry {
+  readonly path: string;
+  readonly contentType: string;
+  readonly header: number;
+  readonly body: number;
+  readonly end: number;
+}
+export type PartIndex = readonly PartIndexEntry[];
+
+/** A message in a mailbox. */
+export interface MessageRecord {
+  /** Unique in its mailbox forever, 1–70 printable ASCII characters (usable as a POP3 UIDL). */
+  readonly uid: string;
+  readonly mailboxId: string;
+  readonly blob: BlobRef;
+  /** Octets with CRLF line ends (the blob is stored with CRLF line ends, so this equals blob.size). */
+  readonly size: number;
+  readonly receivedAt: Date;
+  readonly flags: readonly string[];
+  readonly parts?: PartIndex;
+  readonly deliveryId?: string;
+}
+
+/** Thrown by Mailbox.lock when another owner holds the lock. */
+export class MailboxLockedError extends Error {
+  override name = 'MailboxLockedError';
+  constructor(readonly mailboxId: string) {
+    super(`Mailbox ${mailboxId} is locked`);
+  }
+}
+
+export interface MailboxLock {
+  release(): Promise<void>;
+}
+
+/** A user's mailbox (INBOX by default). */
+export interface Mailbox {
+  readonly id: string;
+  readonly userId: string;
+  readonly name: string;
+  /** Adds a message whose body is already a blob; idempotent per `deliveryId`. */
+  append(
+    blob: BlobRef,
+    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string },
+  ): Promise<MessageRecord>;
+  /** Messages in UID order (the order they were appended). */
+  list(opts?: { after?: string; limit?: number }): AsyncIterable<MessageRecord>;
+  get(uid: string): Promise<MessageRecord | undefined>;
+  open(uid: string, range?: { start: number; end: number }): Promise<Readable>;
+  setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void>;
+  /** Removes messages (and their blobs) atomically: all or none, durable when it resolves. */
+  expunge(uids: readonly string[]): Promise<void>;
+  /** An exclusive lock (the POP3 maildrop lock); throws MailboxLockedError when held by another owner. */
+  lock(owner: string): Promise<MailboxLock>;
+  count(): Promise<{ messages: number; bytes: number }>;
+}
+
+/** An account. Passwords are stored only as salted slow hashes (the hash format belongs to app/). */
+export interface User {
+  readonly id: string;
+  /** The primary address, lower-case domain. */
+  readonly address: string;
+  readonly passwordHash: string;
+  /** The shared secret for POP3 APOP (needs the secret in clear; null unless the admin set one). */
+  readonly apopSecret: string | null;
+  readonly createdAt: Date;
+}
+
+export interface UserRepo {
+  create(address: string, passwordHash: string): Promise<User>;
+  get(address: string): Promise<User | undefined>;
+  getById(id: string): Promise<User | undefined>;
+  list(): Promise<User[]>;
+  delete(address: string): Promise<boolean>;
+  setPassword(address: string, passwordHash: string): Promise<boolean>;
+  setApopSecret(address: string, secret: string | null): Promise<boolean>;
+}
+
+/** The domains this server receives mail for. */
+export interface DomainRepo {
+  add(name: string): Promise<void>;
+  remove(name: string): Promise<boolean>;
+  list(): Promise<string[]>;
+  has(name: string): Promise<boolean>;
+}
+
+/** Aliases: a source address (or `@domain` catch-all) to one or more targets. */
+export interface AliasRepo {
+  add(source: string, targets: readonly string[]): Promise<void>;
+  remove(source: string): Promise<boolean>;
+  list(): Promise<{ source: string; targets: string[] }[]>;
+  /** The targets of one source, or undefined when it is not an alias (one level; expansion is mta/'s job). */
+  get(source: string): Promise<string[] | undefined>;
+}
+
+/** RFC 3461 NOTIFY values. */
+export type Notify = 'NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY';
+
+/** One envelope recipient with its DSN parameters (RFC 3461). */
+export interface EnvelopeRcpt {
+  readonly address: string;
+  readonly notify?: readonly Notify[];
+  /** ORCPT as received: `addr-type;xtext-decoded address`. */
+  readonly orcpt?: string;
+}
+
+/** What arrived with a message. */
+export interface Envelope {
+  /** '' for the null sender <>. */
+  readonly from: string;
+  readonly rcpts: readonly EnvelopeRcpt[];
+  readonly ret?: 'FULL' | 'HDRS';
+  readonly envid?: string;
+  readonly smtputf8: boolean;
+  readonly body: '7BIT' | '8BITMIME' | 'BINARYMIME';
+  readonly receivedAt: Date;
+  /** Who sent it: for Received lines and DSN reports. */
+  readonly client: { readonly helo: string; readonly ip: string; readonly user?: string; readonly tls: boolean; readonly protocol: string };
+}
+
+export type QueueId = string;
+export type RcptState = 'pending' | 'deferred' | 'delivered' | 'failed';
+
+/** A recipient as the queue tracks it. */
+export interface QueueRcpt extends EnvelopeRcpt {
+  readonly state: RcptState;
+  readonly attempts: number;
+  /** When a pending or deferred recipient may be tried next. */
+  readonly nextAttempt: Date;
+  /** The last reply or error text (for `queue list` and DSNs). */
+  readonly lastReply?: string;
+  readonly remoteMta?: string;
+}
+
+/** A queued message. */
+export interface QueueItem {
+  readonly id: QueueId;
+  readonly envelope: Envelope;
+  readonly body: BlobRef;
+  readonly rcpts: readonly QueueRcpt[];
+  readonly createdAt: Date;
+  readonly held: boolean;
+}
+
+/** The outcome of one delivery attempt for one recipient (plain data: the reply code and text). */
+export type RcptResult =
+  | { readonly rcpt: string; readonly outcome: 'delivered'; readonly reply: string; readonly remoteMta?: string }
+  | {
+      readonly rcpt: string;
+      readonly outcome: 'deferred' | 'failed';
+      readonly code: number;
+      readonly enhanced?: string;
+      readonly text: string;
+      readonly remoteMta?: string;
+      /** For 'deferred': when to try again (the backoff policy belongs to mta/). */
+      readonly retryAt?: Date;
+    };
+
+/** The durable queue: per-recipient state, leases for workers (FOR UPDATE SKIP LOCKED on PostgreSQL). */
+export interface Queue {
+  /** Durable when it resolves; only then may the SMTP server answer 250. */
+  enqueue(env: Envelope, body: BlobRef): Promise<QueueId>;
+  /** Leases up to `limit` items that have a recipient due at `now` and are not held or leased by another worker. */
+  claim(o: { now: Date; limit: number; leaseMs: number; worker: string }): Promise<QueueItem[]>;
+  /** Records results, ends the lease; when no recipient is pending or deferred the item and its blob are removed. */
+  settle(id: QueueId, results: readonly RcptResult[], now: Date): Promise<void>;
+  get(id: QueueId): Promise<QueueItem | undefined>;
+  list(): Promise<QueueItem[]>;
+  /** Makes every deferred recipient due now (queue flush) or only those of one item. */
+  retryNow(id?: QueueId): Promise<number>;
+  hold(id: QueueId, held: boolean): Promise<boolean>;
+  delete(id: QueueId): Promise<boolean>;
+  counts(): Promise<{ items: number; pending: number; deferred: number; held: number }>;
+}
+
+/** A whole storage backend. */
+export interface Store {
+  readonly blobs: BlobStore;
+  readonly users: UserRepo;
+  readonly domains: DomainRepo;
+  readonly aliases: AliasRepo;
+  readonly queue: Queue;
+  /** A user's mailbox, created on first use. */
+  mailbox(userId: string, name?: string): Promise<Mailbox>;
+  /** Creates or upgrades the schema (a schema version table and ordered migrations). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
