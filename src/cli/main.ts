@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerMime } from './mime.js';
+import { registerStart } from './start.js';
+import { registerAdmin } from './admin.js';
 
 /** Output sinks, injectable for tests. */
 export interface CliIo {
@@ -34,9 +36,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   let code = 0;
-  registerMime(program, io, (c) => {
+  const setCode = (c: number): void => {
     code = c;
-  });
+  };
+  registerMime(program, io, setCode);
+  registerStart(program, io, setCode);
+  registerAdmin(program, io, setCode);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

@@ -1,0 +1,347 @@
+/**
+ * The configuration of a Postroom server: defaults for a developer machine (DESIGN.md §6), a TOML file
+ * (`--config FILE`) and flags that override it. docs/configuration.md documents every key.
+ *
+ * Guarantees: a bad file, an unknown key or a bad value throws a ConfigError whose message is ONE line naming the
+ * key, the value and what is expected (`config: smtp.max_message_size = "big": expected a size like 25MiB`).
+ * Relative paths in the file are resolved against the file's directory, on the command line against the
+ * working directory. Reading the configuration touches nothing on disk but the file itself.
+ */
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import {
+  BAD,
+  domainName,
+  duration,
+  filePath,
+  hostName,
+  integer,
+  listen,
+  listOf,
+  logLevel,
+  network,
+  oneOf,
+  showValue,
+  size,
+  userName,
+  type ListenAddress,
+  type LogLevel,
+  type ValueContext,
+  type ValueType,
+} from './config-schema.js';
+
+export type { ListenAddress, LogLevel } from './config-schema.js';
+
+/** The services a listener can be configured for. */
+export type ServiceName = 'smtp' | 'submission' | 'submissions' | 'pop3' | 'pop3s' | 'web';
+
+/** The SMTP server's limits and policy switches (issue 3 §4). */
+export interface SmtpConfig {
+  readonly maxMessageBytes: number;
+  readonly maxRecipients: number;
+  readonly bareNewline: 'reject' | 'normalize';
+  /** Where AUTH is offered without TLS: never, to loopback clients only, or always. */
+  readonly authWithoutTls: 'never' | 'loopback' | 'always';
+  readonly maxLineLength: number;
+  readonly maxAuthLineLength: number;
+  readonly maxErrors: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  readonly commandTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
+  /** Bytes per second a client must keep up during DATA/BDAT. */
+  readonly minDataRate: number;
+  readonly authFailureDelayMs: number;
+  readonly authLockoutFailures: number;
+  readonly authLockoutWindowMs: number;
+  /** MAIL is refused with 452 4.3.1 when less than this is free in the data directory (null: 1.5 × maxMessageBytes). */
+  readonly minFreeDisk: number | null;
+}
+
+/** The whole configuration, with every default filled in. */
+export interface Config {
+  /** The file it was read from, or null. */
+  readonly file: string | null;
+  /** Absolute path of the data directory. */
+  readonly dataDir: string;
+  readonly hostname: string;
+  /** Local domains, ensured to exist in the store at start. */
+  readonly domains: readonly string[];
+  /** Drop privileges to this user after binding the ports (null: stay who we are). */
+  readonly user: string | null;
+  readonly logLevel: LogLevel;
+  readonly trustedNetworks: readonly string[];
+  /** How long in-flight transactions may run after SIGTERM/SIGINT. */
+  readonly shutdownTimeoutMs: number;
+  readonly listen: { readonly [S in ServiceName]: ListenAddress | null };
+  readonly tls: { readonly cert: string | null; readonly key: string | null };
+  readonly smtp: SmtpConfig;
+  readonly queue: { readonly minBackoffMs: number; readonly maxBackoffMs: number; readonly lifetimeMs: number };
+}
+
+/** The flags that override the file (all optional; `domain` is repeatable). */
+export interface ConfigFlags {
+  config?: string;
+  dataDir?: string;
+  hostname?: string;
+  domain?: readonly string[];
+  smtpListen?: string;
+  submissionListen?: string;
+  submissionsListen?: string;
+  pop3Listen?: string;
+  pop3sListen?: string;
+  webListen?: string;
+  logLevel?: string;
+}
+
+/** A configuration problem; the message is one line, without the `postroom: ` prefix. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? (T[K] extends readonly unknown[] ? T[K] : Mutable<T[K]>) : T[K] };
+type Draft = Mutable<Config>;
+
+/** The machine's host name when it is a usable one, else `localhost`. */
+function machineHostname(): string {
+  const h = hostName.parse(os.hostname(), { baseDir: '.' });
+  return h === BAD ? 'localhost' : h;
+}
+
+/**
+ * The configuration used when nothing is configured.
+ *
+ * @example
+ * ```ts
+ * defaultConfig('/srv').listen.smtp; // { host: '127.0.0.1', port: 2525 }
+ * ```
+ */
+export function defaultConfig(cwd: string = process.cwd()): Config {
+  return {
+    file: null,
+    dataDir: path.resolve(cwd, 'data'),
+    hostname: machineHostname(),
+    domains: ['localhost'],
+    user: null,
+    logLevel: 'info',
+    trustedNetworks: [],
+    shutdownTimeoutMs: 30_000,
+    listen: {
+      smtp: { host: '127.0.0.1', port: 2525 },
+      submission: { host: '127.0.0.1', port: 2587 },
+      submissions: null,
+      pop3: { host: '127.0.0.1', port: 1110 },
+      pop3s: null,
+      web: { host: '127.0.0.1', port: 8025 },
+    },
+    tls: { cert: null, key: null },
+    smtp: {
+      maxMessageBytes: 25 * 1024 * 1024,
+      maxRecipients: 1000,
+      bareNewline: 'reject',
+      authWithoutTls: 'loopback',
+      maxLineLength: 4096,
+      maxAuthLineLength: 12_288,
+      maxErrors: 20,
+      maxConnections: 1000,
+      maxConnectionsPerIp: 20,
+      commandTimeoutMs: 300_000,
+      sessionTimeoutMs: 3_600_000,
+      minDataRate: 500,
+      authFailureDelayMs: 2000,
+      authLockoutFailures: 10,
+      authLockoutWindowMs: 15 * 60_000,
+      minFreeDisk: null,
+    },
+    queue: { minBackoffMs: 300_000, maxBackoffMs: 4_000_000, lifetimeMs: 5 * 86_400_000 },
+  };
+}
+
+/** `true` (always), `false` (loopback only, the default) or one of the three words. */
+const authWithoutTls: ValueType<'never' | 'loopback' | 'always'> = {
+  expected: 'true, false, "never", "loopback" or "always"',
+  parse(v, ctx) {
+    if (typeof v === 'boolean') return v ? 'always' : 'loopback';
+    return oneOf('never', 'loopback', 'always').parse(v, ctx);
+  },
+};
+
+interface KeySpec {
+  readonly key: string;
+  readonly flag?: keyof ConfigFlags;
+  readonly type: ValueType<unknown>;
+  apply(c: Draft, v: unknown): void;
+}
+
+function key<T>(name: string, type: ValueType<T>, apply: (c: Draft, v: T) => void, flag?: keyof ConfigFlags): KeySpec {
+  return { key: name, type, apply: apply as (c: Draft, v: unknown) => void, ...(flag ? { flag } : {}) };
+}
+
+const LISTEN_FLAGS: Record<ServiceName, keyof ConfigFlags> = {
+  smtp: 'smtpListen',
+  submission: 'submissionListen',
+  submissions: 'submissionsListen',
+  pop3: 'pop3Listen',
+  pop3s: 'pop3sListen',
+  web: 'webListen',
+};
+
+/** Every key of the file, in the order of docs/configuration.md. */
+export const KEYS: readonly KeySpec[] = [
+  key('data_dir', filePath, (c, v) => (c.dataDir = v), 'dataDir'),
+  key('hostname', hostName, (c, v) => (c.hostname = v), 'hostname'),
+  key('domains', listOf(domainName, 'a list of domain names like ["example.org"]'), (c, v) => (c.domains = v), 'domain'),
+  key('user', userName, (c, v) => (c.user = v)),
+  key('log_level', logLevel, (c, v) => (c.logLevel = v), 'logLevel'),
+  key('trusted_networks', listOf(network, network.expected), (c, v) => (c.trustedNetworks = v)),
+  key('shutdown_timeout', duration(), (c, v) => (c.shutdownTimeoutMs = v)),
+  ...(Object.keys(LISTEN_FLAGS) as ServiceName[]).map((s) => key(`listen.${s}`, listen, (c, v) => (c.listen[s] = v), LISTEN_FLAGS[s])),
+  key('tls.cert', filePath, (c, v) => (c.tls.cert = v)),
+  key('tls.key', filePath, (c, v) => (c.tls.key = v)),
+  key('smtp.max_message_size', size(1024), (c, v) => (c.smtp.maxMessageBytes = v)),
+  key('smtp.max_recipients', integer(1, 100_000), (c, v) => (c.smtp.maxRecipients = v)),
+  key('smtp.bare_newline', oneOf('reject', 'normalize'), (c, v) => (c.smtp.bareNewline = v)),
+  key('smtp.auth_without_tls', authWithoutTls, (c, v) => (c.smtp.authWithoutTls = v)),
+  key('smtp.max_line_length', integer(512, 1_048_576), (c, v) => (c.smtp.maxLineLength = v)),
+  key('smtp.max_auth_line_length', integer(512, 1_048_576), (c, v) => (c.smtp.maxAuthLineLength = v)),
+  key('smtp.max_errors', integer(1, 10_000), (c, v) => (c.smtp.maxErrors = v)),
+  key('smtp.max_connections', integer(1, 1_000_000), (c, v) => (c.smtp.maxConnections = v)),
+  key('smtp.max_connections_per_ip', integer(1, 1_000_000), (c, v) => (c.smtp.maxConnectionsPerIp = v)),
+  key('smtp.command_timeout', duration(1000), (c, v) => (c.smtp.commandTimeoutMs = v)),
+  key('smtp.session_timeout', duration(1000), (c, v) => (c.smtp.sessionTimeoutMs = v)),
+  key('smtp.min_data_rate', size(), (c, v) => (c.smtp.minDataRate = v)),
+  key('smtp.auth_failure_delay', duration(), (c, v) => (c.smtp.authFailureDelayMs = v)),
+  key('smtp.auth_lockout_failures', integer(1, 1_000_000), (c, v) => (c.smtp.authLockoutFailures = v)),
+  key('smtp.auth_lockout_window', duration(), (c, v) => (c.smtp.authLockoutWindowMs = v)),
+  key('smtp.min_free_disk', size(), (c, v) => (c.smtp.minFreeDisk = v)),
+  key('queue.min_backoff', duration(1000), (c, v) => (c.queue.minBackoffMs = v)),
+  key('queue.max_backoff', duration(1000), (c, v) => (c.queue.maxBackoffMs = v)),
+  key('queue.lifetime', duration(1000), (c, v) => (c.queue.lifetimeMs = v)),
+];
+
+const FLAG_NAMES: Record<keyof ConfigFlags, string> = {
+  config: '--config',
+  dataDir: '--data-dir',
+  hostname: '--hostname',
+  domain: '--domain',
+  smtpListen: '--smtp-listen',
+  submissionListen: '--submission-listen',
+  submissionsListen: '--submissions-listen',
+  pop3Listen: '--pop3-listen',
+  pop3sListen: '--pop3s-listen',
+  webListen: '--web-listen',
+  logLevel: '--log-level',
+};
+
+function bad(name: string, value: unknown, expected: string): ConfigError {
+  return new ConfigError(`config: ${name} = ${showValue(value)}: expected ${expected}`);
+}
+
+function setValue(c: Draft, spec: KeySpec, name: string, value: unknown, ctx: ValueContext): void {
+  const v = spec.type.parse(value, ctx);
+  if (v === BAD) throw bad(name, value, spec.type.expected);
+  spec.apply(c, v);
+}
+
+/** Flattens TOML tables into dotted keys (`smtp.max_recipients`); arrays stay values. */
+function flatten(table: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  return Object.entries(table).flatMap(([k, v]) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? flatten(v as Record<string, unknown>, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, v] as [string, unknown]],
+  );
+}
+
+function describeReadError(file: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
+  return new ConfigError(`config: ${file}: ${why}`);
+}
+
+/**
+ * Applies the text of a TOML configuration file to a configuration.
+ *
+ * @example
+ * ```ts
+ * const c = applyToml(defaultConfig(), 'smtp.max_recipients = 50', '/etc/postroom/postroom.toml');
+ * ```
+ */
+export function applyToml(base: Config, text: string, file: string): Config {
+  let table: Record<string, unknown>;
+  try {
+    table = parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const why = err.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+      throw new ConfigError(`config: ${file}:${err.line}:${err.column}: ${why}`);
+    }
+    throw err;
+  }
+  const c = structuredClone(base) as Draft;
+  c.file = file;
+  const ctx = { baseDir: path.dirname(file) };
+  for (const [name, value] of flatten(table)) {
+    const spec = KEYS.find((k) => k.key === name);
+    if (!spec) throw new ConfigError(`config: ${name} = ${showValue(value)}: expected a known key (see docs/configuration.md)`);
+    setValue(c, spec, name, value, ctx);
+  }
+  return c;
+}
+
+/**
+ * Applies command-line flags to a configuration (they override the file).
+ *
+ * @example
+ * ```ts
+ * applyFlags(defaultConfig(), { smtpListen: 'off', domain: ['example.org'] });
+ * ```
+ */
+export function applyFlags(base: Config, flags: ConfigFlags, cwd: string = process.cwd()): Config {
+  const c = structuredClone(base) as Draft;
+  const ctx = { baseDir: cwd };
+  for (const spec of KEYS) {
+    const value = spec.flag && flags[spec.flag];
+    if (value === undefined) continue;
+    setValue(c, spec, FLAG_NAMES[spec.flag!], value, ctx);
+  }
+  return c;
+}
+
+/** Checks rules that involve more than one key. */
+export function checkConfig(c: Config): Config {
+  if ((c.tls.cert === null) !== (c.tls.key === null)) {
+    const [set, unset] = c.tls.cert === null ? ['tls.key', 'tls.cert'] : ['tls.cert', 'tls.key'];
+    throw new ConfigError(`config: ${unset} = (unset): expected a file path when ${set} is set`);
+  }
+  if (c.queue.maxBackoffMs < c.queue.minBackoffMs) {
+    throw bad('queue.max_backoff', `${c.queue.maxBackoffMs / 1000}s`, `a duration of at least queue.min_backoff (${c.queue.minBackoffMs / 1000}s)`);
+  }
+  if (c.domains.length === 0) throw bad('domains', [], 'at least one domain name');
+  return c;
+}
+
+/**
+ * Loads the configuration: defaults, then the file named by `flags.config` (when given), then the flags.
+ * Throws ConfigError with a one-line message.
+ *
+ * @example
+ * ```ts
+ * const config = await loadConfig({ config: 'postroom.toml', smtpListen: '127.0.0.1:0' });
+ * ```
+ */
+export async function loadConfig(flags: ConfigFlags = {}, cwd: string = process.cwd()): Promise<Config> {
+  let c = defaultConfig(cwd);
+  if (flags.config !== undefined) {
+    const file = path.resolve(cwd, flags.config);
+    let text: string;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (err) {
+      throw describeReadError(flags.config, err);
+    }
+    c = applyToml(c, text, file);
+  }
+  return checkConfig(applyFlags(c, flags, cwd));
+}

@@ -1,0 +1,210 @@
+/**
+ * The server process: start every configured service in one process, run until SIGTERM/SIGINT, stop gracefully.
+ *
+ * Start order: the data directory and store (migrations), the configured domains, TLS (configured or
+ * self-signed), the MTA (submit backend, queue runner), the SMTP listeners (ports below 1024 are bound while still
+ * root), then privileges are dropped to `user`, the queue runner starts, and the banner is printed: each service's
+ * address, the data directory and how to add the first user.
+ *
+ * Stop (SIGTERM or SIGINT): the listeners stop accepting and answer new connections `421 4.3.2`, transactions in
+ * flight may finish until `shutdown_timeout`, the queue runner finishes its attempts, the store is closed, and
+ * the exit code is 0. A second signal exits at once with code 1 (nothing acknowledged is lost: 250 was only sent
+ * after the queue commit). SIGHUP reloads the TLS certificate and key.
+ * Limits: POP3 and webmail are accepted in the configuration and printed as "not available yet".
+ */
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { SmtpServer } from '../smtp/index.js';
+import type { Store } from '../store/index.js';
+import type { Config, ListenAddress, ServiceName } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { dropPrivileges, resolveRunAs } from './privileges.js';
+import { loadTls, type TlsMaterial } from './tls.js';
+import { ConfigError } from './config.js';
+import { buildMta, buildSmtpServer, openStore, SMTP_SERVICES, type Mta } from './wiring.js';
+
+/** A running server. */
+export interface Daemon {
+  /** The addresses the started services listen on (port 0 in the configuration is resolved here). */
+  readonly addresses: ReadonlyMap<ServiceName, AddressInfo>;
+  readonly tls: TlsMaterial;
+  /** Reads the certificate and key again and hands them to every server (what SIGHUP does). */
+  reloadTls(): Promise<void>;
+  /** Stops gracefully; resolves when everything is closed. Calling it again returns the same promise. */
+  stop(): Promise<void>;
+}
+
+/** Where the banner goes. */
+export interface DaemonIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const WHAT: Record<ServiceName, string> = {
+  smtp: 'MX: mail from other servers for your domains',
+  submission: 'your users send mail (STARTTLS + AUTH)',
+  submissions: 'your users send mail (implicit TLS + AUTH)',
+  pop3: 'not available yet',
+  pop3s: 'not available yet',
+  web: 'webmail, not available yet',
+};
+
+function showAddress(a: { address: string; port: number } | ListenAddress): string {
+  const host = 'address' in a ? a.address : a.host;
+  return host.includes(':') ? `[${host}]:${a.port}` : `${host}:${a.port}`;
+}
+
+/** The lines printed after start: one per service, then the data directory and the next step. */
+function banner(config: Config, addresses: ReadonlyMap<ServiceName, AddressInfo>, tls: TlsMaterial): string {
+  const lines = [`postroom is running as ${config.hostname} for ${config.domains.join(', ')}`];
+  const rows = (Object.keys(WHAT) as ServiceName[]).map((s) => {
+    const bound = addresses.get(s);
+    const configured = config.listen[s];
+    const where = bound ? `listening on ${showAddress(bound)}` : configured ? showAddress(configured) : 'off';
+    return [s, where, bound || configured ? WHAT[s] : ''] as const;
+  });
+  const width = Math.max(...rows.map((r) => r[1].length));
+  for (const [s, where, what] of rows) lines.push(`  ${s.padEnd(12)} ${what ? `${where.padEnd(width)}  ${what}` : where}`);
+  lines.push(`data directory: ${config.dataDir}`);
+  lines.push(tls.source === 'configured' ? `TLS certificate: ${tls.certFile}` : `TLS certificate: self-signed, ${tls.certFile}`);
+  const where = config.file ? ` --config ${config.file}` : config.dataDir !== path.resolve('data') ? ` --data-dir ${config.dataDir}` : '';
+  lines.push(`add the first user: postroom user add you@${config.domains[0]}${where}`);
+  lines.push('stop with Ctrl-C or SIGTERM; SIGHUP reloads the TLS certificate');
+  return lines.join('\n') + '\n';
+}
+
+async function ensureDomains(store: Store, domains: readonly string[]): Promise<void> {
+  for (const d of domains) if (!(await store.domains.has(d))) await store.domains.add(d);
+}
+
+async function listenAll(config: Config, mta: Mta, tls: TlsMaterial, log: Logger): Promise<Map<ServiceName, { server: SmtpServer; address: AddressInfo }>> {
+  const started = new Map<ServiceName, { server: SmtpServer; address: AddressInfo }>();
+  try {
+    for (const service of SMTP_SERVICES) {
+      const at = config.listen[service];
+      if (!at) continue;
+      const server = buildSmtpServer(service, config, mta.backend, tls, log);
+      try {
+        started.set(service, { server, address: await server.listen(at.port, at.host) });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        const why = code === 'EADDRINUSE' ? 'address in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need root)' : code === 'EADDRNOTAVAIL' ? 'no such local address' : code;
+        throw new ConfigError(`config: listen.${service} = "${showAddress(at)}": expected an address this machine can listen on (${why})`);
+      }
+    }
+  } catch (err) {
+    await Promise.all([...started.values()].map((s) => s.server.close({ deadlineMs: 0 })));
+    throw err;
+  }
+  return started;
+}
+
+/**
+ * Starts the server and prints the banner; resolves once every listener is bound.
+ * Throws ConfigError (one line) for what the configuration got wrong (a port in use, a missing TLS file …).
+ *
+ * @example
+ * ```ts
+ * const daemon = await startDaemon(await loadConfig({ smtpListen: '127.0.0.1:0' }), { out: console.log, err: console.error });
+ * await daemon.stop();
+ * ```
+ */
+export async function startDaemon(config: Config, io: DaemonIo, log: Logger = createLogger({ level: config.logLevel })): Promise<Daemon> {
+  const runAs = await resolveRunAs(config.user);
+  const store = await openStore(config, { create: true });
+  let servers = new Map<ServiceName, { server: SmtpServer; address: AddressInfo }>();
+  let mta: Mta | undefined;
+  try {
+    await ensureDomains(store, config.domains);
+    const tls = await loadTls(config);
+    if (tls.source === 'generated') log.info({ cert: tls.certFile }, 'generated a self-signed TLS certificate');
+    mta = buildMta(store, config, log);
+    servers = await listenAll(config, mta, tls, log);
+    if (runAs) {
+      await dropPrivileges(runAs, config.dataDir);
+      log.info({ user: runAs.name, uid: runAs.uid }, 'dropped privileges');
+    }
+    mta.runner.start();
+    const addresses = new Map([...servers].map(([s, v]) => [s, v.address] as const));
+    for (const [s, a] of addresses) log.info({ svc: s, address: a.address, port: a.port }, 'listening');
+    io.out(banner(config, addresses, tls));
+
+    let current = tls;
+    let stopping: Promise<void> | null = null;
+    const runner = mta.runner;
+    return {
+      addresses,
+      get tls() {
+        return current;
+      },
+      async reloadTls() {
+        current = await loadTls(config);
+        for (const { server } of servers.values()) server.setTls({ key: current.key, cert: current.cert });
+        log.info({ cert: current.certFile, validTo: current.validTo.toISOString() }, 'reloaded the TLS certificate');
+      },
+      stop() {
+        stopping ??= (async () => {
+          log.info({ deadlineMs: config.shutdownTimeoutMs }, 'stopping');
+          await Promise.all([...servers.values()].map((s) => s.server.close({ deadlineMs: config.shutdownTimeoutMs })));
+          await runner.stop();
+          await store.close();
+          log.info({}, 'stopped');
+          log.flush?.();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await Promise.all([...servers.values()].map((s) => s.server.close({ deadlineMs: 0 })));
+    await mta?.runner.stop();
+    await store.close();
+    throw err;
+  }
+}
+
+/**
+ * Runs the server until SIGTERM or SIGINT and resolves to the exit code (0 after a graceful stop).
+ * Installs the signal handlers for its lifetime (SIGHUP reloads TLS).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runDaemon(config, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+ * ```
+ */
+export async function runDaemon(config: Config, io: DaemonIo): Promise<number> {
+  const log = createLogger({ level: config.logLevel });
+  const daemon = await startDaemon(config, io, log);
+  return new Promise<number>((resolve) => {
+    let signalled = false;
+    const onStop = (signal: NodeJS.Signals): void => {
+      if (signalled) {
+        log.warn({ signal }, 'second signal: exiting at once');
+        process.exit(1);
+      }
+      signalled = true;
+      log.info({ signal }, 'signal received');
+      daemon.stop().then(
+        () => {
+          cleanup();
+          resolve(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'error while stopping');
+          cleanup();
+          resolve(1);
+        },
+      );
+    };
+    const onHup = (): void => {
+      daemon.reloadTls().catch((err: unknown) => log.error({ err: (err as Error).message }, 'TLS reload failed; keeping the old certificate'));
+    };
+    const cleanup = (): void => {
+      process.off('SIGTERM', onStop);
+      process.off('SIGINT', onStop);
+      process.off('SIGHUP', onHup);
+    };
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    process.on('SIGHUP', onHup);
+  });
+}

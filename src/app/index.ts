@@ -1,0 +1,44 @@
+/**
+ * The application: configuration, wiring of the concrete classes, the daemon's lifecycle and administration
+ * (DESIGN.md §2). The `postroom` command line is a thin adapter over these exports.
+ */
+export {
+  applyFlags,
+  applyToml,
+  checkConfig,
+  ConfigError,
+  defaultConfig,
+  KEYS,
+  loadConfig,
+  type Config,
+  type ConfigFlags,
+  type ListenAddress,
+  type LogLevel,
+  type ServiceName,
+  type SmtpConfig,
+} from './config.js';
+export {
+  AdminError,
+  addAlias,
+  addDomain,
+  addUser,
+  deleteAlias,
+  deleteDomain,
+  deleteUser,
+  listAliases,
+  listDomains,
+  listUsers,
+  parseAddress,
+  setApopSecret,
+  setPassword,
+  status,
+  type AdminErrorKind,
+  type Status,
+  type UserSummary,
+} from './admin.js';
+export { startDaemon, runDaemon, type Daemon, type DaemonIo } from './daemon.js';
+export { createLogger, type Logger } from './log.js';
+export { generateSelfSigned, loadTls, type TlsMaterial, type TlsSettings } from './tls.js';
+export { buildMta, buildSmtpServer, openStore, SMTP_SERVICES, type Mta, type SmtpService } from './wiring.js';
+export { dropPrivileges, lookupUser, resolveRunAs, type SystemUser } from './privileges.js';
+export type { Store } from '../store/index.js';

@@ -1,0 +1,167 @@
+/**
+ * The one place that picks concrete classes (DESIGN.md §2): the SQLite store in the data directory, the submit
+ * backend and queue runner of mta/, local delivery, and one SmtpServer per configured SMTP listener, each given
+ * the limits and policy of the configuration.
+ *
+ * Guarantees: openStore runs the migrations before anything uses the store, and never creates a data directory
+ * unless asked (admin commands that only read refuse a missing one instead of making an empty store).
+ */
+import { promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import {
+  createLocalDelivery,
+  createResolver,
+  createRouter,
+  createSubmitBackend,
+  QueueRunner,
+  remotePlaceholderAgent,
+  systemSetTimer,
+} from '../mta/index.js';
+import { openSqliteStore, verifyPassword, type Store } from '../store/index.js';
+import { AuthThrottle } from '../proto/index.js';
+import { SmtpServer, type SmtpBackend } from '../smtp/server/index.js';
+import { AdminError } from './admin.js';
+import { loggingBackend } from './backend-log.js';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+
+/** The SMTP services, in the order they are started and printed. */
+export const SMTP_SERVICES = ['smtp', 'submission', 'submissions'] as const;
+export type SmtpService = (typeof SMTP_SERVICES)[number];
+
+/**
+ * Opens (and migrates) the store of the configured data directory.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore(config, { create: false });  // AdminError 'io' when the directory is missing
+ * ```
+ */
+export async function openStore(config: Pick<Config, 'dataDir'>, o: { create: boolean }): Promise<Store> {
+  if (o.create) await fsp.mkdir(config.dataDir, { recursive: true });
+  else {
+    const st = await fsp.stat(config.dataDir).catch(() => null);
+    if (!st?.isDirectory()) {
+      throw new AdminError('io', `${config.dataDir}: no data directory (start the server once, or pass --data-dir or --config)`);
+    }
+  }
+  const store = await openSqliteStore({ dataDir: config.dataDir });
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+/** Free bytes on the file system of `dir` (for the submit backend's 452 4.3.1). */
+function diskFree(dir: string): () => Promise<number> {
+  return async () => {
+    const s = await fsp.statfs(dir);
+    return s.bavail * s.bsize;
+  };
+}
+
+/** The MTA: the SmtpBackend of every listener and the queue runner that delivers what it accepted. */
+export interface Mta {
+  readonly backend: SmtpBackend;
+  readonly runner: QueueRunner;
+}
+
+/**
+ * Builds the submit backend and the queue runner on a store.
+ *
+ * @example
+ * ```ts
+ * const { backend, runner } = buildMta(store, config, log);
+ * runner.start();
+ * ```
+ */
+export function buildMta(store: Store, config: Config, log: Logger, now: () => Date = () => new Date()): Mta {
+  const mtaLog = log.child({ svc: 'mta' });
+  const router = createRouter(store.domains);
+  const resolver = createResolver({ users: store.users, aliases: store.aliases, router });
+  const local = createLocalDelivery({
+    store,
+    resolver,
+    hostname: config.hostname,
+    now,
+    log: mtaLog,
+    tzOffsetMinutes: -now().getTimezoneOffset(),
+  });
+  const runner = new QueueRunner({
+    store,
+    agents: { local, remote: remotePlaceholderAgent() },
+    router,
+    now,
+    setTimer: systemSetTimer,
+    worker: `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    backoff: { minMs: config.queue.minBackoffMs, maxMs: config.queue.maxBackoffMs, lifetimeMs: config.queue.lifetimeMs },
+    log: log.child({ svc: 'queue' }),
+  });
+  const submit = createSubmitBackend({
+    store,
+    hostname: config.hostname,
+    trustedNetworks: config.trustedNetworks,
+    maxMessageBytes: config.smtp.maxMessageBytes,
+    now,
+    log: mtaLog,
+    diskFree: diskFree(config.dataDir),
+    ...(config.smtp.minFreeDisk !== null ? { minFreeBytes: config.smtp.minFreeDisk } : {}),
+    verifyPassword,
+    queued: () => runner.notify(),
+  });
+  return { backend: loggingBackend(submit, mtaLog), runner };
+}
+
+/** One AUTH lockout shared by every listener (a guesser cannot switch ports to get more tries). */
+export function newAuthThrottle(config: Config): AuthThrottle {
+  return new AuthThrottle({ maxFailures: config.smtp.authLockoutFailures, windowMs: config.smtp.authLockoutWindowMs });
+}
+
+/**
+ * Creates the SMTP server of one service with the configured limits (not listening yet).
+ *
+ * @example
+ * ```ts
+ * const server = buildSmtpServer('submission', config, backend, tls, log);
+ * const addr = await server.listen(587, '0.0.0.0');
+ * ```
+ */
+export function buildSmtpServer(
+  service: SmtpService,
+  config: Config,
+  backend: SmtpBackend,
+  tls: { key: string; cert: string },
+  log: Logger,
+  authThrottle: AuthThrottle = newAuthThrottle(config),
+): SmtpServer {
+  const s = config.smtp;
+  return new SmtpServer({
+    hostname: config.hostname,
+    service,
+    backend,
+    tls: { key: tls.key, cert: tls.cert },
+    authWithoutTls: s.authWithoutTls,
+    bareNewline: s.bareNewline,
+    limits: {
+      maxMessageBytes: s.maxMessageBytes,
+      maxRecipients: s.maxRecipients,
+      maxLineBytes: s.maxLineLength,
+      maxAuthLineBytes: s.maxAuthLineLength,
+      maxErrors: s.maxErrors,
+      maxConnections: s.maxConnections,
+      maxConnectionsPerIp: s.maxConnectionsPerIp,
+      commandTimeoutMs: s.commandTimeoutMs,
+      sessionTimeoutMs: s.sessionTimeoutMs,
+      minDataRate: s.minDataRate,
+      authFailureDelayMs: s.authFailureDelayMs,
+      authMaxFailures: s.authLockoutFailures,
+      authWindowMs: s.authLockoutWindowMs,
+    },
+    authThrottle,
+    log: log.child({ svc: service }),
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * The local delivery agent: queued message → the mailboxes of this server's users (issue 3 §3, DESIGN.md §3).
+ *
+ * For each recipient: aliases are expanded (aliases.ts); every local target gets its own copy, a new blob made of
+ * the three trace fields (trace.ts) and the queued body with CRLF line ends, with its MIME part index computed
+ * while it is written (stored-body.ts); then `mailbox.append(blob, { deliveryId })`.
+ *
+ * Guarantees:
+ * - Delivered at most once per mailbox: the deliveryId is `${queueId}:${mailbox address}` and `Mailbox.append` is
+ *   idempotent per deliveryId, so a retry after a crash between append and `Queue.settle` stores nothing twice
+ *   (the copy written by the retry is deleted). The same id also merges two recipients that expand to one user.
+ * - The queued body is streamed from the blob store to the new blob, never held in memory.
+ * - Outcomes per recipient: `delivered` when every local target has the message; `failed 550 5.1.1` when the
+ *   address resolves to nothing; `failed 554 5.4.6` when alias expansion only loops; `deferred` (4.3.0) when a
+ *   store operation fails, retried by the queue.
+ * Limits: alias targets in other domains (forwarding) need the relay: such a recipient is deferred with
+ * "Forwarding is not available yet" after its local targets are delivered (the relay issue replaces this).
+ */
+import type { Readable } from 'node:stream';
+import type { BlobRef, QueueItem, QueueRcpt, RcptResult, Store } from '../../store/index.js';
+import type { MtaLogger } from '../deps.js';
+import type { DeliveryAgent } from './agent.js';
+import type { AddressResolver, LocalTarget } from './aliases.js';
+import { PartIndexer, storedBody } from './stored-body.js';
+import { traceFields } from './trace.js';
+
+export interface LocalDeliveryOptions {
+  readonly store: Pick<Store, 'blobs' | 'mailbox'>;
+  readonly resolver: AddressResolver;
+  /** This server's name, for the Received line. */
+  readonly hostname: string;
+  readonly now: () => Date;
+  readonly log: MtaLogger;
+  /** The reverse DNS name of a client IP, when known (default: none, the IP is written). */
+  readonly ptr?: (ip: string) => Promise<string | undefined>;
+  /** Minutes east of UTC for the Received date (default 0). */
+  readonly tzOffsetMinutes?: number;
+  /** Bound on a delivered copy (default: no bound beyond the queued body's size). */
+  readonly maxBytes?: number;
+}
+
+type TargetOutcome = 'delivered' | 'deferred';
+
+/**
+ * Creates the local delivery agent.
+ *
+ * @example
+ * ```ts
+ * const local = createLocalDelivery({ store, resolver, hostname: 'mx.example.org', now: () => new Date(), log });
+ * const results = await local.deliver(item, () => store.blobs.get(item.body), signal);
+ * ```
+ */
+export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
+  const deliverCopy = async (item: QueueItem, rcpt: QueueRcpt, target: LocalTarget, body: () => Promise<Readable>): Promise<void> => {
+    const env = item.envelope;
+    const date = o.now();
+    const ptr = o.ptr ? await o.ptr(env.client.ip).catch(() => undefined) : undefined;
+    const trace = traceFields({
+      sender: env.from,
+      deliveredTo: target.address,
+      rcpt: rcpt.address,
+      helo: env.client.helo,
+      ip: env.client.ip,
+      ...(ptr ? { ptr } : {}),
+      hostname: o.hostname,
+      protocol: env.client.protocol,
+      queueId: item.id,
+      date,
+      ...(o.tzOffsetMinutes !== undefined ? { tzOffsetMinutes: o.tzOffsetMinutes } : {}),
+    });
+    const indexer = new PartIndexer();
+    const src = await body();
+    // Bare LF → CRLF can at most double the body; the trace fields come on top.
+    const maxBytes = o.maxBytes ?? trace.length + 2 * item.body.size + 2;
+    let blob: BlobRef;
+    try {
+      blob = await o.store.blobs.put(storedBody(trace, src, indexer), { maxBytes });
+    } finally {
+      src.destroy();
+    }
+    try {
+      const mailbox = await o.store.mailbox(target.user.id);
+      const rec = await mailbox.append(blob, {
+        receivedAt: date,
+        parts: indexer.finish(),
+        deliveryId: `${item.id}:${target.address}`,
+      });
+      if (rec.blob.id !== blob.id) {
+        // Already delivered by an earlier attempt (crash before settle): keep the first copy only.
+        o.log.info({ queueId: item.id, rcpt: rcpt.address, to: target.address, uid: rec.uid }, 'already delivered');
+        await o.store.blobs.delete(blob).catch((e: unknown) => o.log.warn({ err: e, blob: blob.id }, 'cannot delete blob'));
+      }
+    } catch (err) {
+      await o.store.blobs.delete(blob).catch((e: unknown) => o.log.warn({ err: e, blob: blob.id }, 'cannot delete blob'));
+      throw err;
+    }
+  };
+
+  const deliverRcpt = async (item: QueueItem, rcpt: QueueRcpt, body: () => Promise<Readable>, signal: AbortSignal): Promise<RcptResult> => {
+    const exp = await o.resolver.expand(rcpt.address);
+    if (exp.local.length === 0 && exp.remote.length === 0) {
+      return exp.loop
+        ? { rcpt: rcpt.address, outcome: 'failed', code: 554, enhanced: '5.4.6', text: 'Alias expansion loop' }
+        : { rcpt: rcpt.address, outcome: 'failed', code: 550, enhanced: '5.1.1', text: 'User unknown' };
+    }
+    const outcomes: TargetOutcome[] = [];
+    for (const target of exp.local) {
+      if (signal.aborted) {
+        outcomes.push('deferred');
+        break;
+      }
+      try {
+        await deliverCopy(item, rcpt, target, body);
+        outcomes.push('delivered');
+        o.log.info({ queueId: item.id, rcpt: rcpt.address, to: target.address }, 'delivered');
+      } catch (err) {
+        o.log.error({ err, queueId: item.id, rcpt: rcpt.address, to: target.address }, 'local delivery failed');
+        outcomes.push('deferred');
+      }
+    }
+    if (outcomes.includes('deferred')) {
+      return { rcpt: rcpt.address, outcome: 'deferred', code: 451, enhanced: '4.3.0', text: 'Mailbox temporarily unavailable' };
+    }
+    if (exp.remote.length > 0) {
+      // Forwarding to other domains waits for the relay issue; the local copies above are idempotent on retry.
+      return { rcpt: rcpt.address, outcome: 'deferred', code: 451, enhanced: '4.4.0', text: 'Forwarding is not available yet' };
+    }
+    return { rcpt: rcpt.address, outcome: 'delivered', reply: `250 2.0.0 Delivered to ${exp.local.length} mailbox${exp.local.length === 1 ? '' : 'es'}` };
+  };
+
+  return {
+    async deliver(item, body, signal) {
+      const results: RcptResult[] = [];
+      for (const rcpt of item.rcpts) {
+        if (signal.aborted) {
+          results.push({ rcpt: rcpt.address, outcome: 'deferred', code: 451, enhanced: '4.3.0', text: 'Delivery interrupted' });
+          continue;
+        }
+        try {
+          results.push(await deliverRcpt(item, rcpt, body, signal));
+        } catch (err) {
+          o.log.error({ err, queueId: item.id, rcpt: rcpt.address }, 'local delivery failed');
+          results.push({ rcpt: rcpt.address, outcome: 'deferred', code: 451, enhanced: '4.3.0', text: 'Local delivery failed' });
+        }
+      }
+      return results;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { traceFields } from './trace.js';
+
+const base = {
+  sender: 'ann@x.test',
+  deliveredTo: 'bob@y.test',
+  rcpt: 'Bobby@y.test',
+  helo: 'client.x.test',
+  ip: '192.0.2.7',
+  hostname: 'mx.y.test',
+  protocol: 'ESMTPS',
+  queueId: 'Q123',
+  date: new Date('2026-03-04T05:06:07Z'),
+};
+
+test('traceFields writes Return-Path, Delivered-To and an RFC 5321 §4.4 Received line with CRLF', () => {
+  assert.equal(
+    traceFields(base).toString(),
+    'Return-Path: <ann@x.test>\r\nDelivered-To: bob@y.test\r\n' +
+      'Received: from client.x.test (192.0.2.7 [192.0.2.7])\r\n\tby mx.y.test with ESMTPS id Q123\r\n' +
+      '\tfor <Bobby@y.test>; Wed, 04 Mar 2026 05:06:07 +0000\r\n',
+  );
+});
+
+test('traceFields writes <> for the null sender, the PTR name when known, and IPv6 literals', () => {
+  const t = traceFields({ ...base, sender: '', ip: '2001:db8::1', ptr: 'host.x.test' }).toString();
+  assert.match(t, /^Return-Path: <>\r\n/);
+  assert.match(t, /from client\.x\.test \(host\.x\.test \[IPv6:2001:db8::1\]\)/);
+});
+
+test('traceFields strips control characters a hostile HELO could use to add a field', () => {
+  const t = traceFields({ ...base, helo: 'evil\r\nX-Injected: yes' }).toString();
+  assert.equal(t.split('\r\n').filter((l) => l.startsWith('X-Injected')).length, 0);
+  assert.equal(t.split('\r\n').length, 6);
+});

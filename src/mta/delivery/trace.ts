@@ -1,0 +1,72 @@
+/**
+ * The trace fields local delivery prepends to a message (RFC 5321 §4.4, RFC 5322 §3.6.7):
+ *
+ * ```
+ * Return-Path: <sender>
+ * Delivered-To: <final recipient>
+ * Received: from <helo> (<ptr-or-ip> [<ip>])
+ * 	by <hostname> with ESMTP[S][A] id <queue id>
+ * 	for <rcpt>; <RFC 5322 date>
+ * ```
+ *
+ * - RFC 5321 §4.4: the delivering SMTP server adds `Return-Path` with the envelope sender (`<>` for the null
+ *   sender) and each relay adds a `Received` line; `with` takes the RFC 3848 protocol (ESMTPS = TLS, ESMTPA = AUTH).
+ * - `Delivered-To` (Postfix, qmail) names the final mailbox after alias expansion; it is what loop detection of
+ *   forwarding setups keys on.
+ * - Lines end in CRLF and the Received line is folded before 78 columns where it has spaces (RFC 5322 §2.1.1).
+ * Values that came from the client (HELO name, addresses) are stripped of control characters, so a hostile
+ * HELO can never add a header field.
+ */
+import { formatDate } from '../../mime/index.js';
+import { addressLiteral, unmapIPv4 } from '../address.js';
+
+/** What the trace fields say. */
+export interface TraceInfo {
+  /** The envelope sender ('' for <>). */
+  readonly sender: string;
+  /** The mailbox the copy is delivered to (after alias expansion). */
+  readonly deliveredTo: string;
+  /** The envelope recipient as queued (for the `for` clause). */
+  readonly rcpt: string;
+  readonly helo: string;
+  readonly ip: string;
+  /** The client's reverse DNS name, when known. */
+  readonly ptr?: string;
+  /** This server's name. */
+  readonly hostname: string;
+  /** RFC 3848 protocol: ESMTP, ESMTPS, ESMTPA, ESMTPSA (SMTP for HELO clients). */
+  readonly protocol: string;
+  readonly queueId: string;
+  readonly date: Date;
+  /** Minutes east of UTC for the date (default 0: UTC). */
+  readonly tzOffsetMinutes?: number;
+}
+
+// Control characters, DEL, and anything that could end a header line.
+const UNSAFE = /[\x00-\x20\x7f]/g;
+const clean = (s: string): string => s.replace(UNSAFE, '');
+
+/**
+ * The three trace fields as bytes, each line ending in CRLF.
+ *
+ * @example
+ * ```ts
+ * traceFields({ sender: 'a@x.test', deliveredTo: 'b@y.test', rcpt: 'b@y.test', helo: 'c.test', ip: '192.0.2.1',
+ *   hostname: 'mx.y.test', protocol: 'ESMTP', queueId: 'Q1', date: new Date(0) }).toString();
+ * // Return-Path: <a@x.test>\r\nDelivered-To: b@y.test\r\nReceived: from c.test (192.0.2.1 [192.0.2.1])\r\n\tby …
+ * ```
+ */
+export function traceFields(t: TraceInfo): Buffer {
+  const ip = unmapIPv4(clean(t.ip));
+  const literal = addressLiteral(ip);
+  const helo = clean(t.helo) || literal;
+  const from = `from ${helo} (${clean(t.ptr ?? '') || ip} ${literal})`;
+  const by = `by ${clean(t.hostname)} with ${clean(t.protocol) || 'ESMTP'} id ${clean(t.queueId)}`;
+  const date = formatDate(t.date, t.tzOffsetMinutes ?? 0);
+  return Buffer.from(
+    `Return-Path: <${clean(t.sender)}>\r\n` +
+      `Delivered-To: ${clean(t.deliveredTo)}\r\n` +
+      `Received: ${from}\r\n\t${by}\r\n\tfor <${clean(t.rcpt)}>; ${date}\r\n`,
+    'utf8',
+  );
+}

@@ -1,0 +1,178 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import type { QueueItem, RcptResult } from '../../store/index.js';
+import type { DeliveryAgent } from '../delivery/index.js';
+import { REMOTE_NOT_AVAILABLE } from '../delivery/index.js';
+import { QueueRunner } from './index.js';
+import { mtaSystem } from '../../testing/mta-system.js';
+import { message } from '../../testing/mta-fixtures.js';
+
+/** An agent that answers from a function and records the recipients it was given. */
+function fakeAgent(answer: (rcpt: string, n: number) => Omit<RcptResult, 'rcpt'>): DeliveryAgent & { calls: string[][] } {
+  const calls: string[][] = [];
+  return {
+    calls,
+    async deliver(item: QueueItem) {
+      calls.push(item.rcpts.map((r) => r.address));
+      return item.rcpts.map((r) => ({ rcpt: r.address, ...answer(r.address, calls.length) }) as RcptResult);
+    },
+  };
+}
+const tempFail = { outcome: 'deferred', code: 451, enhanced: '4.2.0', text: 'Mailbox busy' } as const;
+
+test('QueueRunner wakes up on notify() after an enqueue, without waiting for the poll', async () => {
+  const sys = await mtaSystem();
+  await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await sys.runner.idle();
+  assert.equal((await sys.inbox('bob@example.org')).length, 1);
+  assert.equal(sys.clock.now().toISOString(), '2026-03-04T05:06:07.000Z', 'no time passed');
+});
+
+test('QueueRunner retries a deferred recipient with min * 2^(attempt-1) capped at max, then fails it at the lifetime', async () => {
+  const local = fakeAgent(() => tempFail);
+  const sys = await mtaSystem({ agents: { local }, runner: { pollMs: 86_400_000 } });
+  const id = await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await sys.runner.idle();
+  const t0 = sys.clock.now().getTime();
+  const retries: number[] = [];
+  for (let guard = 0; guard < 200; guard++) {
+    const item = await sys.store.queue.get(id);
+    if (!item) break;
+    const r = item.rcpts[0]!;
+    retries.push((r.nextAttempt.getTime() - sys.clock.now().getTime()) / 1000);
+    await sys.tick(r.nextAttempt.getTime() - sys.clock.now().getTime());
+  }
+  assert.deepEqual(retries.slice(0, 7), [300, 600, 1200, 2400, 4000, 4000, 4000]);
+  assert.equal(await sys.store.queue.get(id), undefined, 'expired and removed');
+  const end = sys.clock.now().getTime();
+  assert.equal(end - t0, 5 * 86_400_000, 'the last attempt is at the lifetime deadline');
+  const failed = sys.log.messages('recipient failed');
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0]!['enhanced'], '5.4.7');
+  assert.match(String(failed[0]!['text']), /expired after 5 days in the queue: 451 4\.2\.0 Mailbox busy/);
+  assert.deepEqual(sys.dsn.map((d) => d.kind), ['failure']);
+  assert.equal(local.calls.length, 1 + retries.length, 'the first attempt and one per retry');
+});
+
+test('QueueRunner adds jitter from the injected random source', async () => {
+  const sys = await mtaSystem({ agents: { local: fakeAgent(() => tempFail) }, runner: { random: () => 0.5, backoff: { jitter: 0.2 } } });
+  const id = await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await sys.runner.idle();
+  const item = await sys.store.queue.get(id);
+  assert.equal(item!.rcpts[0]!.nextAttempt.getTime() - sys.clock.now().getTime(), 300_000 * 1.1);
+});
+
+test('QueueRunner settles per recipient: only the deferred one is retried', async () => {
+  const local = fakeAgent((rcpt) => (rcpt === 'bob@example.org' ? tempFail : { outcome: 'delivered', reply: '250 ok' }));
+  const sys = await mtaSystem({ agents: { local } });
+  const id = await sys.send({ rcpts: ['ann@example.org', 'bob@example.org'], body: message() });
+  await sys.runner.idle();
+  await sys.tick(300_000);
+  assert.deepEqual(local.calls, [['ann@example.org', 'bob@example.org'], ['bob@example.org']]);
+  const item = await sys.store.queue.get(id);
+  assert.deepEqual(item!.rcpts.map((r) => [r.state, r.attempts]), [['delivered', 1], ['deferred', 2]]);
+});
+
+test('QueueRunner sends local recipients to the local agent and others to the placeholder remote agent', async () => {
+  const local = fakeAgent(() => ({ outcome: 'delivered', reply: '250 ok' }));
+  const sys = await mtaSystem({ agents: { local } });
+  const s = await sys.backend.newSession({ id: 'c', remote: '10.0.0.1', remotePort: 1, local: '127.0.0.1', localPort: 587, tls: true, service: 'submission' });
+  const { scriptedSasl, bodyStream } = await import('../../testing/mta-fixtures.js');
+  if (!('authenticate' in s)) throw new Error('expected an auth session');
+  await (s as unknown as { authenticate: (m: string, x: unknown) => Promise<string> }).authenticate('PLAIN', scriptedSasl('\0ann@example.org\0secret'));
+  await s.mail('ann@example.org', { smtputf8: false, requireTls: false });
+  await s.rcpt('bob@example.org', {});
+  await s.rcpt('friend@elsewhere.test', {});
+  await s.data(bodyStream(message()), { size: null, bodyType: '7BIT' });
+  await sys.runner.idle();
+  assert.deepEqual(local.calls, [['bob@example.org']]);
+  const [item] = await sys.store.queue.list();
+  const remote = item!.rcpts.find((r) => r.address === 'friend@elsewhere.test')!;
+  assert.equal(remote.state, 'deferred');
+  assert.equal(remote.lastReply, `451 4.4.0 ${REMOTE_NOT_AVAILABLE}`);
+});
+
+test('QueueRunner defers every recipient of an agent that throws with 451 4.3.0', async () => {
+  const sys = await mtaSystem({
+    agents: {
+      local: {
+        async deliver() {
+          throw new Error('boom');
+        },
+      },
+    },
+  });
+  const id = await sys.send({ rcpts: ['ann@example.org', 'bob@example.org'], body: message() });
+  await sys.runner.idle();
+  const item = await sys.store.queue.get(id);
+  assert.deepEqual(item!.rcpts.map((r) => [r.state, r.lastReply]), [['deferred', '451 4.3.0 Delivery failed'], ['deferred', '451 4.3.0 Delivery failed']]);
+  assert.equal(sys.log.messages('delivery agent failed').length, 1);
+});
+
+test('QueueRunner reports a DSN need for NOTIFY=SUCCESS deliveries and never for the null sender', async () => {
+  const sys = await mtaSystem();
+  await sys.send({ rcpts: ['ann@example.org'], notify: ['SUCCESS'], body: message() });
+  await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await sys.send({ from: '', rcpts: ['bob@example.org'], notify: ['SUCCESS'], body: message() });
+  await sys.runner.idle();
+  assert.deepEqual(sys.dsn.map((d) => [d.kind, d.rcpt.address]), [['success', 'ann@example.org']]);
+  assert.equal(sys.log.messages('dsn pending').length, 1);
+});
+
+test('QueueRunner.stop waits for the attempts in flight and claims nothing after', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let started!: () => void;
+  const begun = new Promise<void>((r) => (started = r));
+  let signalSeen: AbortSignal | undefined;
+  const sys = await mtaSystem({
+    agents: {
+      local: {
+        async deliver(item, _body, signal) {
+          signalSeen = signal;
+          started();
+          await gate;
+          return item.rcpts.map((r) => ({ rcpt: r.address, outcome: 'delivered' as const, reply: '250 ok' }));
+        },
+      },
+    },
+  });
+  const id = await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await begun;
+  let stopped = false;
+  const stopping = sys.runner.stop().then(() => (stopped = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(stopped, false, 'stop() waits');
+  assert.equal(signalSeen?.aborted, true, 'the agent is told to finish');
+  release();
+  await stopping;
+  assert.equal(await sys.store.queue.get(id), undefined, 'the attempt in flight was settled');
+  await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await sys.runner.idle();
+  assert.equal((await sys.store.queue.list()).length, 1, 'a stopped runner claims nothing');
+});
+
+test('QueueRunner polls on its timer for retries that come due', async () => {
+  let n = 0;
+  const sys = await mtaSystem({ agents: { local: fakeAgent(() => (++n === 1 ? tempFail : { outcome: 'delivered', reply: '250 ok' })) }, runner: { pollMs: 60_000 } });
+  const id = await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await sys.runner.idle();
+  await sys.tick(240_000);
+  assert.ok(await sys.store.queue.get(id), 'not due yet');
+  await sys.tick(60_000);
+  assert.equal(await sys.store.queue.get(id), undefined);
+});
+
+test('QueueRunner refuses a nonsensical configuration', () => {
+  const base = { store: {} as never, agents: {} as never, router: {} as never, now: () => new Date(), setTimer: () => () => {}, worker: 'w', log: console };
+  assert.throws(() => new QueueRunner({ ...base, concurrency: 0 }), /Cannot create queue runner/);
+  assert.throws(() => new QueueRunner({ ...base, backoff: { minMs: 10, maxMs: 1 } }), /Cannot use backoff policy/);
+});
+
+test('QueueRunner delivers every message of concurrent enqueues without waiting for a timer', async () => {
+  const sys = await mtaSystem({ runner: { concurrency: 2 } });
+  await Promise.all(Array.from({ length: 9 }, (_, i) => sys.send({ rcpts: ['bob@example.org'], body: message({ subject: `m${i}` }) })));
+  await sys.runner.idle();
+  assert.equal((await sys.inbox('bob@example.org')).length, 9);
+  assert.equal((await sys.store.queue.list()).length, 0);
+});

@@ -1,0 +1,270 @@
+/**
+ * The queue runner: takes due messages from the durable queue, hands each recipient to its delivery agent and
+ * settles the outcomes (STYLE.md §8: receive → enqueue → scheduler → DeliveryAgent → settle → dsn).
+ *
+ * - Claims: `Queue.claim` leases up to `concurrency` items to this worker for `leaseMs`; items are attempted in
+ *   parallel, batches follow each other until the queue has nothing due. Several runners (processes or nodes) may
+ *   share one queue: the lease keeps them apart.
+ * - Per recipient: only pending or deferred recipients whose `nextAttempt` has come are tried; the router sends
+ *   each to the `local` or `remote` agent; a deferral gets its retry time from backoff.ts, and past the queue
+ *   lifetime it becomes a failure. An agent that throws or omits a recipient defers it (`451 4.3.0`).
+ * - Wake-up: `notify()` (called by the submit backend after each enqueue) starts a pass at once instead of
+ *   waiting for the poll timer; a notify during a pass schedules another pass right after it. Between passes the
+ *   runner sleeps until the earliest retry it scheduled itself, or at most `pollMs` (retries other workers set).
+ * - Durability: nothing is marked delivered before the agent returned; a crash between delivery and settle retries
+ *   the recipient, and local delivery is idempotent per delivery id (at least once to the queue, exactly once into
+ *   a mailbox).
+ * - `stop()` stops claiming and waits for the attempts in flight; their signal aborts when the lease is about to
+ *   run out, so an agent never works on an item another worker may have claimed.
+ * - DSN: each settled recipient that owes a report (dsn-need.ts) goes to `onDsn` and the log (`dsn pending`);
+ *   the generator comes with the relay issue.
+ */
+import type { Readable } from 'node:stream';
+import type { QueueItem, QueueRcpt, RcptResult, Store } from '../../store/index.js';
+import type { MtaLogger, SetTimer } from '../deps.js';
+import type { DeliveryAgent, Route, Router } from '../delivery/index.js';
+import { resolveBackoff, scheduleRetry, type BackoffPolicy } from './backoff.js';
+import { dsnNeeds, type DsnNeed } from './dsn-need.js';
+
+export interface QueueRunnerOptions {
+  readonly store: Pick<Store, 'queue' | 'blobs'>;
+  readonly agents: { readonly local: DeliveryAgent; readonly remote: DeliveryAgent };
+  readonly router: Pick<Router, 'route'>;
+  readonly now: () => Date;
+  readonly setTimer: SetTimer;
+  /** This runner's id in queue leases (unique per process). */
+  readonly worker: string;
+  /** Items attempted at once (default 10). */
+  readonly concurrency?: number;
+  /** How long a claim holds an item (default 10 minutes). */
+  readonly leaseMs?: number;
+  /** How often the queue is polled for due retries when nothing wakes the runner (default 60 s). */
+  readonly pollMs?: number;
+  readonly backoff?: Partial<BackoffPolicy>;
+  /** Randomness for the retry jitter, [0, 1) (default Math.random). */
+  readonly random?: () => number;
+  readonly log: MtaLogger;
+  /** Receives each DSN the generator will owe (see dsn-need.ts). */
+  readonly onDsn?: (need: DsnNeed) => void | Promise<void>;
+}
+
+const due = (r: QueueRcpt, now: Date): boolean =>
+  (r.state === 'pending' || r.state === 'deferred') && r.nextAttempt.getTime() <= now.getTime();
+
+const internal = (rcpt: string, text: string): RcptResult => ({ rcpt, outcome: 'deferred', code: 451, enhanced: '4.3.0', text });
+
+/**
+ * Runs the queue: `start()` in the daemon, `runOnce()` in tests.
+ *
+ * @example
+ * ```ts
+ * const runner = new QueueRunner({ store, agents: { local, remote: remotePlaceholderAgent() }, router,
+ *   now: () => new Date(), setTimer: systemSetTimer, worker: 'node-1', log });
+ * runner.start();
+ * // after each enqueue: runner.notify();
+ * await runner.stop();
+ * ```
+ */
+export class QueueRunner {
+  readonly #o: QueueRunnerOptions;
+  readonly #policy: BackoffPolicy;
+  readonly #concurrency: number;
+  readonly #leaseMs: number;
+  readonly #pollMs: number;
+  readonly #random: () => number;
+  #running = false;
+  #again = false;
+  #pass: Promise<void> | null = null;
+  #cancelTimer: (() => void) | null = null;
+  #stopping = new AbortController();
+  /** Retry times this runner set (earliest first, bounded), so it wakes when they come due. */
+  #dues: number[] = [];
+  /** Items this runner is attempting (the queue lets a worker claim its own leased items again). */
+  readonly #inFlight = new Set<string>();
+
+  constructor(o: QueueRunnerOptions) {
+    this.#o = o;
+    this.#policy = resolveBackoff(o.backoff);
+    this.#concurrency = o.concurrency ?? 10;
+    this.#leaseMs = o.leaseMs ?? 600_000;
+    this.#pollMs = o.pollMs ?? 60_000;
+    this.#random = o.random ?? Math.random;
+    if (!(this.#concurrency >= 1) || !(this.#leaseMs > 0) || !(this.#pollMs > 0)) {
+      throw new Error('Cannot create queue runner: concurrency, leaseMs and pollMs must be positive');
+    }
+  }
+
+  /** The retry policy in force (defaults filled in). */
+  get policy(): BackoffPolicy {
+    return this.#policy;
+  }
+
+  /** Starts polling and runs a first pass at once. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#stopping = new AbortController();
+    this.#kick();
+  }
+
+  /** Something was enqueued: run a pass now (or right after the current one). */
+  notify(): void {
+    if (this.#running) this.#kick();
+  }
+
+  /** Stops claiming and resolves when the attempts in flight have settled. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    this.#stopping.abort();
+    await this.idle();
+  }
+
+  /** Resolves when no pass is running (tests: after `notify()` or a timer). */
+  async idle(): Promise<void> {
+    while (this.#pass) await this.#pass;
+  }
+
+  /**
+   * Claims and attempts due items until none is left; returns how many items were attempted. For tests and
+   * `postroom queue flush`; the started runner calls it from its timer.
+   */
+  async runOnce(): Promise<number> {
+    let total = 0;
+    const seen = new Set<string>();
+    for (;;) {
+      const now = this.#o.now();
+      const items = await this.#o.store.queue.claim({ now, limit: this.#concurrency, leaseMs: this.#leaseMs, worker: this.#o.worker });
+      // An item seen twice in one run had its settle fail; one in flight belongs to a concurrent run.
+      const fresh = items.filter((i) => !seen.has(i.id) && !this.#inFlight.has(i.id));
+      for (const i of fresh) {
+        seen.add(i.id);
+        this.#inFlight.add(i.id);
+      }
+      await Promise.all(fresh.map((item) => this.#attempt(item, now).finally(() => this.#inFlight.delete(item.id))));
+      total += fresh.length;
+      // A short batch means nothing else is due.
+      if (items.length < this.#concurrency || fresh.length < items.length || this.#stopping.signal.aborted) return total;
+    }
+  }
+
+  #kick(): void {
+    if (this.#pass) {
+      this.#again = true;
+      return;
+    }
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    this.#pass = this.#loop().finally(() => {
+      this.#pass = null;
+      // A notify() that came after the loop's last check but before this point must not wait for the timer.
+      if (this.#again && this.#running) this.#kick();
+    });
+  }
+
+  async #loop(): Promise<void> {
+    do {
+      this.#again = false;
+      try {
+        await this.runOnce();
+      } catch (err) {
+        this.#o.log.error({ err, worker: this.#o.worker }, 'queue run failed');
+      }
+    } while (this.#again && this.#running);
+    if (this.#running) {
+      // Wake at the next retry this runner scheduled, or at the poll interval (retries set by other workers).
+      const now = this.#o.now().getTime();
+      this.#dues = this.#dues.filter((t) => t > now);
+      const next = this.#dues[0];
+      const delay = next === undefined ? this.#pollMs : Math.min(this.#pollMs, next - now);
+      this.#cancelTimer = this.#o.setTimer(() => {
+        this.#cancelTimer = null;
+        this.#kick();
+      }, delay);
+    }
+  }
+
+  async #attempt(item: QueueItem, now: Date): Promise<void> {
+    const { queue, blobs } = this.#o.store;
+    const log = this.#o.log;
+    const rcpts = item.rcpts.filter((r) => due(r, now));
+    const groups: Record<Route, QueueRcpt[]> = { local: [], remote: [] };
+    const results: RcptResult[] = [];
+    for (const r of rcpts) {
+      try {
+        groups[await this.#o.router.route(r.address)].push(r);
+      } catch (err) {
+        log.error({ err, queueId: item.id, rcpt: r.address }, 'routing failed');
+        results.push(internal(r.address, 'Routing failed'));
+      }
+    }
+    // The signal aborts before the lease ends (another worker may claim the item then) or when the runner stops.
+    const ctl = new AbortController();
+    const onStop = (): void => ctl.abort();
+    this.#stopping.signal.addEventListener('abort', onStop);
+    const cancelLease = this.#o.setTimer(() => ctl.abort(), Math.max(1, this.#leaseMs - Math.min(30_000, this.#leaseMs / 10)));
+    const body = (): Promise<Readable> => blobs.get(item.body);
+    try {
+      const runs = (Object.keys(groups) as Route[])
+        .filter((route) => groups[route].length > 0)
+        .map((route) => this.#run(route, { ...item, rcpts: groups[route] }, body, ctl.signal));
+      for (const r of await Promise.all(runs)) results.push(...r);
+    } finally {
+      cancelLease();
+      this.#stopping.signal.removeEventListener('abort', onStop);
+    }
+    const settled = results.map((res) => {
+      const rcpt = rcpts.find((r) => r.address === res.rcpt);
+      return scheduleRetry(res, {
+        attempt: (rcpt?.attempts ?? 0) + 1,
+        createdAt: item.createdAt,
+        now: this.#o.now(),
+        policy: this.#policy,
+        random: this.#random,
+      });
+    });
+    for (const s of settled) if (s.outcome === 'deferred' && s.retryAt) this.#noteDue(s.retryAt.getTime());
+    for (const s of settled) {
+      const fields = { queueId: item.id, rcpt: s.rcpt, from: item.envelope.from };
+      if (s.outcome === 'delivered') log.info({ ...fields, status: 'sent', reply: s.reply }, 'recipient delivered');
+      else log.info({ ...fields, status: s.outcome, code: s.code, enhanced: s.enhanced, text: s.text, retryAt: s.retryAt }, `recipient ${s.outcome}`);
+    }
+    try {
+      await queue.settle(item.id, settled, this.#o.now());
+    } catch (err) {
+      log.error({ err, queueId: item.id }, 'cannot settle queue item: it is retried when its lease ends');
+      return;
+    }
+    for (const need of dsnNeeds(item, settled)) {
+      log.info({ queueId: item.id, rcpt: need.rcpt.address, kind: need.kind }, 'dsn pending');
+      try {
+        await this.#o.onDsn?.(need);
+      } catch (err) {
+        log.error({ err, queueId: item.id }, 'dsn hook failed');
+      }
+    }
+  }
+
+  #noteDue(at: number): void {
+    if (this.#dues.includes(at)) return;
+    this.#dues.push(at);
+    this.#dues.sort((a, b) => a - b);
+    if (this.#dues.length > 1000) this.#dues.length = 1000;
+  }
+
+  /** Runs one agent on its recipients; a throw or a missing recipient becomes a deferral. */
+  async #run(route: Route, item: QueueItem, body: () => Promise<Readable>, signal: AbortSignal): Promise<RcptResult[]> {
+    let got: RcptResult[] = [];
+    try {
+      got = await this.#o.agents[route].deliver(item, body, signal);
+    } catch (err) {
+      this.#o.log.error({ err, queueId: item.id, route }, 'delivery agent failed');
+    }
+    const wanted = new Set(item.rcpts.map((r) => r.address));
+    const out = got.filter((r) => wanted.has(r.rcpt));
+    const answered = new Set(out.map((r) => r.rcpt));
+    for (const r of item.rcpts) if (!answered.has(r.address)) out.push(internal(r.address, 'Delivery failed'));
+    return out;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The command loop shared by every line protocol (SMTP now, POP3 next): read a line, look the verb up in the
+ * protocol's CommandTable, check the rules the table states as data, run the command, map any error to a reply.
+ *
+ * Guarantees:
+ * - Commands run one at a time, in the order received; a command changes the state only when it succeeds.
+ * - Pipelining (RFC 2920): replies are queued and written in one write when no further complete line is
+ *   received (or when 64 KiB of replies are pending), so a pipelined group gets its replies in one packet.
+ * - One error mapping (`toProtocolError`): a ProtocolError goes out as written; a line too long, a timeout or an
+ *   overlong body map to the protocol's replies; any other error is logged with the connection id and answered
+ *   with the protocol's generic temporary failure. No internal text ever reaches the client.
+ * - After `maxErrors` error replies the connection gets `errors.tooManyErrors()` and is closed; a reply whose
+ *   error has `closeConnection` closes it at once. `end()` is always called, exactly once.
+ * Protocol specifics (reply format, the meaning of states, TLS) stay behind the EngineConn interface.
+ */
+import type { CommandSpec, CommandTable } from './command-table.js';
+import { splitCommand } from './command-table.js';
+import { ProtocolError } from './errors.js';
+import { ConnectionLostError, LineTooLongError, ReadTimeoutError, type LineReader } from './line-reader.js';
+import type { Logger } from './log.js';
+
+/** Pending reply octets past which the engine writes even in the middle of a pipelined group. */
+const FLUSH_AT = 64 * 1024;
+
+/** The protocol's replies to the failures the engine detects itself. */
+export interface ProtocolErrors<S extends string> {
+  unknownCommand(verb: string): ProtocolError;
+  badSequence(verb: string, state: S): ProtocolError;
+  /** The connection must upgrade to TLS before this command. */
+  tlsRequired(): ProtocolError;
+  /** Input arrived before a reply the client had to wait for (RFC 2920 §3.1); should close. */
+  syncError(): ProtocolError;
+  lineTooLong(): ProtocolError;
+  /** A NUL or 8-bit byte where none is allowed; `reason` says which. */
+  badLine(reason: string): ProtocolError;
+  /** Sent after `maxErrors` errors; should close. */
+  tooManyErrors(): ProtocolError;
+  /** A read timed out; should close. */
+  timeout(): ProtocolError;
+  /** Any error that is not a ProtocolError. */
+  internal(): ProtocolError;
+}
+
+/** What the engine needs of a connection. */
+export interface EngineConn<S extends string> {
+  readonly id: string;
+  readonly reader: LineReader;
+  readonly errors: ProtocolErrors<S>;
+  readonly log: Logger;
+  /** Error replies allowed before the connection is closed. */
+  readonly maxErrors: number;
+  /** Longest command line in octets including CRLF (commands flagged `longLine` may use the reader's limit). */
+  readonly maxCommandBytes: number;
+  state: S;
+  /** Set (by QUIT) to end the loop after the current command. */
+  closing: boolean;
+  /** True while the engine waits for a command line (set by the engine; a shutdown may interrupt it then). */
+  idle: boolean;
+  /** Error replies so far; a protocol may reset it after a success (SMTP: after an accepted message). */
+  errorCount: number;
+  /** Sends the greeting; false when the connection is refused (the greeting said so). */
+  greet(): Promise<boolean>;
+  /** True while commands without `preTls` must be refused. */
+  mustStartTls(): boolean;
+  /** Checked before each command: an error to send before closing (e.g. shutting down), or null. */
+  interruption(): ProtocolError | null;
+  /** Queues an error reply. */
+  sendError(err: ProtocolError): void;
+  /** Octets of queued replies. */
+  pendingBytes(): number;
+  /** Writes the queued replies. */
+  flush(): Promise<void>;
+  /** Closes the connection and releases the session; called exactly once. */
+  end(): Promise<void>;
+}
+
+/**
+ * The single error mapping (STYLE.md §4). Returns null when the connection is gone and nothing can be sent.
+ *
+ * @example
+ * ```ts
+ * toProtocolError(new Error('disk on fire'), conn); // logs it; returns conn.errors.internal()
+ * ```
+ */
+export function toProtocolError<S extends string>(err: unknown, c: Pick<EngineConn<S>, 'id' | 'errors' | 'log'>): ProtocolError | null {
+  if (err instanceof ProtocolError) return err;
+  if (err instanceof LineTooLongError) return c.errors.lineTooLong();
+  if (err instanceof ReadTimeoutError) return c.errors.timeout();
+  if (err instanceof ConnectionLostError) return null;
+  c.log.error({ conn: c.id, err }, 'Command failed');
+  return c.errors.internal();
+}
+
+/** Decodes a command argument: ASCII always; UTF-8 only where the command allows it. */
+function decodeArg<S extends string, C>(bytes: Buffer, spec: CommandSpec<S, C>, errors: ProtocolErrors<S>): string {
+  let ascii = true;
+  for (const b of bytes) if (b >= 0x80) ascii = false;
+  if (ascii) return bytes.toString('latin1');
+  if (!spec.utf8) throw errors.badLine('8-bit byte in command line');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw errors.badLine('command line is not valid UTF-8');
+  }
+}
+
+/** Checks a line against the table and runs its command. */
+async function dispatch<S extends string, C extends EngineConn<S>>(c: C, table: CommandTable<S, C>, line: Buffer): Promise<void> {
+  const sp = line.indexOf(0x20);
+  const { verb } = splitCommand((sp < 0 ? line : line.subarray(0, sp)).toString('latin1'));
+  const spec = Object.hasOwn(table, verb) ? table[verb] : undefined;
+  if (line.length + 2 > c.maxCommandBytes && !spec?.longLine) throw c.errors.lineTooLong();
+  if (line.includes(0)) throw c.errors.badLine('NUL byte in command line');
+  if (!spec) throw c.errors.unknownCommand(/^[A-Z0-9-]{1,16}$/.test(verb) ? verb : '');
+  const arg = sp < 0 ? '' : decodeArg(line.subarray(sp + 1), spec, c.errors);
+  let refusal: ProtocolError | null = null;
+  if (!spec.states.includes(c.state)) refusal = c.errors.badSequence(verb, c.state);
+  else if (!spec.preTls && c.mustStartTls()) refusal = c.errors.tlsRequired();
+  if (refusal) {
+    await spec.refused?.(c, arg, refusal);
+    throw refusal;
+  }
+  if (spec.lastInGroup && c.reader.hasBufferedData()) throw c.errors.syncError();
+  await spec.run(c, arg);
+}
+
+/**
+ * Runs a session to its end: greeting, commands, closing.
+ *
+ * @example
+ * ```ts
+ * await runSession(new SmtpConn(socket, options), smtpCommands);
+ * ```
+ */
+export async function runSession<S extends string, C extends EngineConn<S>>(c: C, table: CommandTable<S, C>): Promise<void> {
+  try {
+    if (!(await c.greet())) return;
+    await c.flush();
+    while (!c.closing) {
+      const stop = c.interruption();
+      if (stop) {
+        c.sendError(stop);
+        break;
+      }
+      if (!c.reader.hasBufferedLine() || c.pendingBytes() > FLUSH_AT) await c.flush();
+      try {
+        c.idle = true;
+        const line = await c.reader.readLine().finally(() => (c.idle = false));
+        if (line === null) break;
+        await dispatch(c, table, line);
+      } catch (err) {
+        const reply = toProtocolError(err, c);
+        if (!reply) break;
+        c.sendError(reply);
+        if (reply.closeConnection) break;
+        if (++c.errorCount >= c.maxErrors) {
+          c.sendError(c.errors.tooManyErrors());
+          break;
+        }
+      }
+    }
+    await c.flush();
+  } catch (err) {
+    c.log.error({ conn: c.id, err }, 'Session failed');
+  } finally {
+    await c.end();
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * What the line protocols share (SMTP, POP3): the bounded line reader, dot-stuffed bodies, the command engine,
+ * body streams with a size limit, SASL decoders, strict base64, connection and authentication limits, and
+ * ProtocolError, the only error whose text reaches a client. Nothing here knows SMTP or POP3 replies.
+ */
+export { ProtocolError } from './errors.js';
+export { LineReader, LineTooLongError, ReadTimeoutError, ConnectionLostError, type LineReaderOptions, type BodyReader } from './line-reader.js';
+export { DotDecoder, dotStuff } from './dot-body.js';
+export { LineEndScanner } from './line-ends.js';
+export { BodyFeed, type BodyFeedOptions } from './body-feed.js';
+export { splitCommand, type CommandSpec, type CommandTable } from './command-table.js';
+export { runSession, toProtocolError, type EngineConn, type ProtocolErrors } from './engine.js';
+export { ConnectionLimiter, type ConnectionLimits } from './limits.js';
+export { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
+export { clientKey, isLoopback } from './client-key.js';
+export { decodeBase64Strict, encodeBase64 } from './base64-strict.js';
+export { silentLogger, type Logger } from './log.js';
+export * from './sasl/index.js';

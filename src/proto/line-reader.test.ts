@@ -1,0 +1,131 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { ConnectionLostError, LineReader, LineTooLongError, ReadTimeoutError } from './line-reader.js';
+
+const make = (opts: Partial<{ maxLineBytes: number; idleMs: number; minDataRate: number }> = {}) => {
+  const src = new PassThrough();
+  return { src, reader: new LineReader(src, { maxLineBytes: 64, idleMs: 1000, ...opts }) };
+};
+
+test('LineReader.readLine returns lines without CRLF or LF, and null at the end', async () => {
+  const { src, reader } = make();
+  src.end('EHLO a\r\nNOOP\nQUIT\r\npartial');
+  assert.equal((await reader.readLine())?.toString(), 'EHLO a');
+  assert.equal((await reader.readLine())?.toString(), 'NOOP');
+  assert.equal((await reader.readLine())?.toString(), 'QUIT');
+  assert.equal(await reader.readLine(), null);
+});
+
+test('LineReader.readLine assembles a line sent byte by byte', async () => {
+  const { src, reader } = make();
+  const line = reader.readLine();
+  for (const ch of 'NOOP\r\n') src.write(ch);
+  assert.equal((await line)?.toString(), 'NOOP');
+});
+
+test('LineReader.readLine throws LineTooLongError after discarding the whole line, and reads the next in step', async () => {
+  const { src, reader } = make({ maxLineBytes: 10 });
+  src.write('x'.repeat(30));
+  src.write('y'.repeat(30) + '\r\nNOOP\r\n');
+  await assert.rejects(reader.readLine(), LineTooLongError);
+  assert.equal((await reader.readLine())?.toString(), 'NOOP');
+  src.end('12345678\r\n123456789\r\n'); // 10 octets with CRLF fits; 11 does not
+  assert.equal((await reader.readLine())?.toString(), '12345678');
+  await assert.rejects(reader.readLine(), LineTooLongError);
+});
+
+test('LineReader.readLine takes a per-call limit (AUTH lines)', async () => {
+  const { src, reader } = make({ maxLineBytes: 100 });
+  src.write('a'.repeat(50) + '\r\n');
+  await assert.rejects(reader.readLine(20), LineTooLongError);
+});
+
+test('LineReader.readLine times out with ReadTimeoutError when no line arrives', async () => {
+  const { src, reader } = make({ idleMs: 50 });
+  src.write('NOO');
+  await assert.rejects(reader.readLine(), (e) => e instanceof ReadTimeoutError && e.kind === 'idle');
+});
+
+test('LineReader.hasBufferedLine and hasBufferedData see pipelined input', async () => {
+  const { src, reader } = make();
+  src.write('MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDA');
+  await new Promise((r) => setImmediate(r));
+  assert.equal((await reader.readLine())?.toString(), 'MAIL FROM:<a@b>');
+  assert.equal(reader.hasBufferedLine(), true);
+  await reader.readLine();
+  assert.equal(reader.hasBufferedLine(), false);
+  assert.equal(reader.hasBufferedData(), true);
+});
+
+test('LineReader.upgrade discards every byte received before it (STARTTLS injection)', async () => {
+  const { src, reader } = make();
+  src.write('STARTTLS\r\nMAIL FROM:<evil@x>\r\n');
+  assert.equal((await reader.readLine())?.toString(), 'STARTTLS');
+  const secure = new PassThrough();
+  reader.upgrade(secure);
+  secure.end('EHLO b\r\n');
+  assert.equal((await reader.readLine())?.toString(), 'EHLO b');
+  assert.equal(await reader.readLine(), null);
+});
+
+test('LineReader.abort makes the pending read throw the given error', async () => {
+  const { reader } = make();
+  const pending = reader.readLine();
+  reader.abort(new Error('Shutting down'));
+  await assert.rejects(pending, /Shutting down/);
+  await assert.rejects(reader.readLine(), /Shutting down/);
+});
+
+test('LineReader.dotBody yields the unstuffed body and leaves the next command unread', async () => {
+  const { src, reader } = make();
+  src.write('..a\r\nb\r\n.\r\nQUIT\r\n');
+  const body = reader.dotBody({ normalize: false });
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c);
+  assert.equal(Buffer.concat(chunks).toString(), '.a\r\nb\r\n');
+  assert.equal(body.bytes, 7);
+  assert.equal((await reader.readLine())?.toString(), 'QUIT');
+});
+
+test('LineReader.dotBody.finish drains to the terminator; a lost connection throws ConnectionLostError', async () => {
+  const { src, reader } = make();
+  src.write('a\r\nb\r\n');
+  const body = reader.dotBody({ normalize: false });
+  assert.equal((await body.read())?.toString(), 'a\r\nb\r\n');
+  const done = body.finish();
+  src.write('c\r\n.\r\nNOOP\r\n');
+  await done;
+  assert.equal((await reader.readLine())?.toString(), 'NOOP');
+  const lost = reader.dotBody({ normalize: false });
+  src.end('partial');
+  await assert.rejects(lost.finish(), ConnectionLostError);
+});
+
+test('LineReader.take reads exactly n octets across chunks', async () => {
+  const { src, reader } = make();
+  src.write('12345');
+  const chunk = reader.take(8);
+  const got: Buffer[] = [];
+  const reading = (async () => {
+    for await (const c of chunk) got.push(c);
+  })();
+  src.write('678NOOP\r\n');
+  await reading;
+  assert.equal(Buffer.concat(got).toString(), '12345678');
+  assert.equal((await reader.readLine())?.toString(), 'NOOP');
+});
+
+test('LineReader bodies fail with ReadTimeoutError "rate" when data trickles in below minDataRate', async () => {
+  const { src, reader } = make({ idleMs: 300, minDataRate: 1000 });
+  const body = reader.dotBody({ normalize: false });
+  const timer = setInterval(() => src.write('x'), 60); // ~17 B/s: each byte buys 1 ms of a 300 ms budget
+  try {
+    const started = performance.now();
+    await assert.rejects(body.finish(), (e) => e instanceof ReadTimeoutError && e.kind === 'rate');
+    const took = performance.now() - started;
+    assert.ok(took < 5000, `took ${took} ms`);
+  } finally {
+    clearInterval(timer);
+  }
+});

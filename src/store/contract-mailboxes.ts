@@ -1,0 +1,170 @@
+/** Store contract, part 3: mailboxes (see contract.ts). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MailboxLockedError, type Mailbox, type PartIndex } from './store.js';
+import { collect, harness, putText, readAll, userWithInbox, type MakeStore } from './contract-kit.js';
+
+const at = new Date('2026-03-04T05:06:07.890Z');
+
+async function appendText(store: Parameters<typeof putText>[0], box: Mailbox, s: string, deliveryId?: string) {
+  const blob = await putText(store, s);
+  return box.append(blob, { receivedAt: at, ...(deliveryId !== undefined ? { deliveryId } : {}) });
+}
+
+function assertIncreasing(uids: readonly string[]): void {
+  for (const u of uids) assert.match(u, /^[\x21-\x7e]{1,70}$/);
+  for (let i = 1; i < uids.length; i++) assert.ok(uids[i - 1]! < uids[i]!, `${uids[i - 1]} < ${uids[i]}`);
+}
+
+export function mailboxContract(make: MakeStore): void {
+  test('Store.mailbox creates a mailbox on first use and returns the same one later', async (t) => {
+    const { store } = await harness(t, make);
+    const { user, inbox } = await userWithInbox(store);
+    assert.deepEqual([inbox.userId, inbox.name], [user.id, 'INBOX']);
+    assert.equal((await store.mailbox(user.id)).id, inbox.id);
+    assert.equal((await store.mailbox(user.id, 'INBOX')).id, inbox.id);
+    const sent = await store.mailbox(user.id, 'Sent');
+    assert.notEqual(sent.id, inbox.id);
+    await assert.rejects(store.mailbox('no-such-user'));
+  });
+
+  test('Mailbox.append gives unique printable UIDs of 1–70 characters that increase in append order', async (t) => {
+    const { store } = await harness(t, make);
+    const { inbox } = await userWithInbox(store);
+    const recs = [];
+    for (let i = 0; i < 5; i++) recs.push(await appendText(store, inbox, `m${i}\r\n`));
+    const parallel = await Promise.all(Array.from({ length: 20 }, (_, i) => appendText(store, inbox, `p${i}\r\n`)));
+    const uids = [...recs, ...parallel].map((r) => r.uid);
+    assert.equal(new Set(uids).size, 25);
+    assertIncreasing(recs.map((r) => r.uid));
+    assertIncreasing((await collect(inbox.list())).map((r) => r.uid));
+  });
+
+  test('Mailbox UIDs are never reused, after expunging the last message nor after a restart', async (t) => {
+    const h = await harness(t, make);
+    const { user, inbox } = await userWithInbox(h.store);
+    const a = await appendText(h.store, inbox, 'a\r\n');
+    const b = await appendText(h.store, inbox, 'b\r\n');
+    await inbox.expunge([b.uid]);
+    const c = await appendText(h.store, inbox, 'c\r\n');
+    await inbox.expunge([c.uid]);
+    const store2 = await h.reopen();
+    const inbox2 = await store2.mailbox(user.id);
+    assert.equal(inbox2.id, inbox.id);
+    const d = await appendText(store2, inbox2, 'd\r\n');
+    assertIncreasing([a.uid, b.uid, c.uid, d.uid]);
+  });
+
+  test('Mailbox.append records blob, size, date, flags and part index, and get/open return them', async (t) => {
+    const { store } = await harness(t, make);
+    const { inbox } = await userWithInbox(store);
+    const body = 'Subject: x\r\n\r\nhello\r\n';
+    const blob = await putText(store, body);
+    const parts: PartIndex = [{ path: '1', contentType: 'text/plain', header: 0, body: 14, end: body.length }];
+    const rec = await inbox.append(blob, { receivedAt: at, flags: ['\\Seen'], parts });
+    assert.deepEqual(rec.blob, blob);
+    assert.equal(rec.size, blob.size);
+    assert.equal(rec.mailboxId, inbox.id);
+    assert.equal(rec.receivedAt.toISOString(), at.toISOString());
+    assert.deepEqual(rec.flags, ['\\Seen']);
+    assert.deepEqual(rec.parts, parts);
+    assert.equal(rec.deliveryId, undefined);
+    assert.deepEqual(await inbox.get(rec.uid), rec);
+    assert.equal(await inbox.get('no-such-uid'), undefined);
+    assert.equal((await readAll(await inbox.open(rec.uid))).toString(), body);
+    assert.equal((await readAll(await inbox.open(rec.uid, { start: 14, end: 19 }))).toString(), 'hello');
+    await assert.rejects(inbox.open('no-such-uid'));
+  });
+
+  test('Mailbox.list returns messages in UID order, after a UID and up to a limit', async (t) => {
+    const { store } = await harness(t, make);
+    const { inbox } = await userWithInbox(store);
+    const recs = [];
+    for (let i = 0; i < 6; i++) recs.push(await appendText(store, inbox, `m${i}\r\n`));
+    const uids = recs.map((r) => r.uid);
+    assert.deepEqual((await collect(inbox.list())).map((r) => r.uid), uids);
+    assert.deepEqual((await collect(inbox.list({ after: uids[1]! }))).map((r) => r.uid), uids.slice(2));
+    assert.deepEqual((await collect(inbox.list({ after: uids[1]!, limit: 2 }))).map((r) => r.uid), uids.slice(2, 4));
+    assert.deepEqual((await collect(inbox.list({ limit: 0 }))).length, 0);
+    await inbox.expunge([uids[2]!]);
+    assert.deepEqual((await collect(inbox.list({ after: uids[2]! }))).map((r) => r.uid), uids.slice(3));
+  });
+
+  test('Mailbox.setFlags adds and removes flags of the named messages only', async (t) => {
+    const { store } = await harness(t, make);
+    const { inbox } = await userWithInbox(store);
+    const a = await appendText(store, inbox, 'a\r\n');
+    const b = await appendText(store, inbox, 'b\r\n');
+    await inbox.setFlags([a.uid, 'no-such-uid'], { add: ['\\Seen', '$MDNSent', '\\Seen'] });
+    await inbox.setFlags([a.uid], { remove: ['$MDNSent'], add: ['\\Answered'] });
+    assert.deepEqual([...(await inbox.get(a.uid))!.flags].sort(), ['\\Answered', '\\Seen']);
+    assert.deepEqual((await inbox.get(b.uid))!.flags, []);
+  });
+
+  test('Mailbox.expunge removes the messages and their blobs and count follows', async (t) => {
+    const h = await harness(t, make);
+    const { inbox } = await userWithInbox(h.store);
+    const before = await h.storedBlobs();
+    const recs = [];
+    for (const s of ['one\r\n', 'three\r\n', 'fifteen\r\n']) recs.push(await appendText(h.store, inbox, s));
+    assert.deepEqual(await inbox.count(), { messages: 3, bytes: 5 + 7 + 9 });
+    assert.equal(await h.storedBlobs(), before + 3);
+    await inbox.expunge([recs[0]!.uid, recs[2]!.uid, 'no-such-uid']);
+    assert.deepEqual(await inbox.count(), { messages: 1, bytes: 7 });
+    assert.deepEqual((await collect(inbox.list())).map((r) => r.uid), [recs[1]!.uid]);
+    assert.equal(await h.storedBlobs(), before + 1);
+    await assert.rejects(h.store.blobs.get(recs[0]!.blob));
+    await inbox.expunge([]);
+    assert.deepEqual(await inbox.count(), { messages: 1, bytes: 7 });
+  });
+
+  test('Mailbox.lock is exclusive: a second owner gets MailboxLockedError until release', async (t) => {
+    const { store } = await harness(t, make);
+    const { user, inbox } = await userWithInbox(store);
+    const lock = await inbox.lock('session-1');
+    const other = await store.mailbox(user.id);
+    const err = await other.lock('session-2').catch((e: unknown) => e);
+    assert.ok(err instanceof MailboxLockedError);
+    assert.equal(err.mailboxId, inbox.id);
+    const sent = await store.mailbox(user.id, 'Sent');
+    await (await sent.lock('session-2')).release();
+    await lock.release();
+    const lock2 = await other.lock('session-2');
+    await assert.rejects(inbox.lock('session-1'), MailboxLockedError);
+    await lock2.release();
+    await lock2.release();
+  });
+
+  test('Mailbox.append with the same deliveryId twice stores one message and returns the first record', async (t) => {
+    const h = await harness(t, make);
+    const { inbox } = await userWithInbox(h.store);
+    const before = await h.storedBlobs();
+    const first = await appendText(h.store, inbox, 'once\r\n', 'q1:ann@example.org');
+    const again = await appendText(h.store, inbox, 'once\r\n', 'q1:ann@example.org');
+    assert.deepEqual(again, first);
+    assert.equal(await h.storedBlobs(), before + 1, 'the duplicate’s own blob is dropped');
+    const both = await Promise.all([
+      appendText(h.store, inbox, 'twice\r\n', 'q2:ann@example.org'),
+      appendText(h.store, inbox, 'twice\r\n', 'q2:ann@example.org'),
+    ]);
+    assert.equal(both[0].uid, both[1].uid);
+    assert.deepEqual(await inbox.count(), { messages: 2, bytes: 6 + 7 });
+    assert.equal(await h.storedBlobs(), before + 2);
+    assert.equal((await inbox.get(first.uid))?.deliveryId, 'q1:ann@example.org');
+    const bob = await userWithInbox(h.store, 'bob@example.org');
+    const third = await appendText(h.store, bob.inbox, 'once\r\n', 'q1:ann@example.org');
+    assert.equal(third.mailboxId, bob.inbox.id, 'a deliveryId is unique per mailbox only');
+  });
+
+  test('UserRepo.delete removes the user’s mailboxes and their blobs', async (t) => {
+    const h = await harness(t, make);
+    const before = await h.storedBlobs();
+    const { user, inbox } = await userWithInbox(h.store);
+    await appendText(h.store, inbox, 'a\r\n');
+    await appendText(h.store, await h.store.mailbox(user.id, 'Sent'), 'b\r\n');
+    assert.equal(await h.storedBlobs(), before + 2);
+    assert.equal(await h.store.users.delete(user.address), true);
+    assert.equal(await h.storedBlobs(), before);
+    await assert.rejects(h.store.mailbox(user.id));
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * What the SQLite repositories share: the connection, the group committer, the blob files and this instance.
+ * Reads run directly on the connection (they see committed data); every write goes through `commit.write`.
+ */
+import type Database from 'better-sqlite3';
+import type { FileBlobStore } from '../blob/index.js';
+import type { GroupCommitter } from './committer.js';
+import type { Instance } from './instances.js';
+
+export interface SqliteContext {
+  readonly db: Database.Database;
+  /** A prepared statement, compiled once per SQL text. */
+  sql<P extends unknown[] | {} = unknown[], R = unknown>(source: string): Database.Statement<P, R>;
+  readonly commit: GroupCommitter;
+  readonly blobs: FileBlobStore;
+  readonly instance: Instance;
+  /** Inside a write job: the ids among `ids` that no message and no queue item refers to any more. */
+  unusedBlobs(ids: Iterable<string>): string[];
+  /** After the commit that dropped their last reference is durable: deletes blob files. */
+  deleteBlobs(ids: readonly string[]): Promise<void>;
+  /** Throws unless the blob file exists (a row must never point to a missing blob). */
+  assertBlob(id: string): Promise<void>;
+}

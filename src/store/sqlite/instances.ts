@@ -1,0 +1,89 @@
+/**
+ * Which processes have a data directory open: one file per open store under `<dataDir>/run/`, named
+ * `<pid>.<random>` and holding the process start time.
+ *
+ * Why: garbage collection at start (stale temp files, blobs without a row) and stealing a dead process's mailbox
+ * locks are only safe when the other writer is gone. A store that finds another live instance skips collection
+ * (the admin CLI opening the store while the server runs must not delete a blob the server has just written).
+ * Guarantees: an instance counts as live while its file exists and its process is alive; an instance of a
+ * killed process is recognized as dead, also when its pid was reused by this process (start times differ).
+ * Limits: one machine (pids are local); a pid reused by an unrelated process keeps a dead instance "live", which
+ * only delays collection (the safe side).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
+const startedAt = Math.round(Date.now() - process.uptime() * 1000);
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parse(name: string): number | undefined {
+  const m = /^(\d+)\.[0-9a-f]+$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+function aliveWith(name: string, content: string | undefined): boolean {
+  const pid = parse(name);
+  if (pid === undefined || content === undefined) return false;
+  if (pid !== process.pid) return pidAlive(pid);
+  // Our own pid: live only if written by this process (a killed process whose pid we now have is not).
+  return Math.abs(Number(content) - startedAt) < 2000;
+}
+
+/** This store's registration in `<dataDir>/run/`. */
+export class Instance {
+  private constructor(
+    readonly runDir: string,
+    /** The instance id, also the file name. */
+    readonly id: string,
+  ) {}
+
+  /** Registers a new instance. */
+  static async register(dataDir: string): Promise<Instance> {
+    const runDir = path.join(dataDir, 'run');
+    await mkdir(runDir, { recursive: true });
+    const id = `${process.pid}.${randomBytes(6).toString('hex')}`;
+    await writeFile(path.join(runDir, id), String(startedAt), { flag: 'wx' });
+    return new Instance(runDir, id);
+  }
+
+  /** The other live instances; removes the files of dead ones. */
+  async others(): Promise<string[]> {
+    const live: string[] = [];
+    for (const name of await readdir(this.runDir)) {
+      if (name === this.id) continue;
+      const content = await readFile(path.join(this.runDir, name), 'utf8').catch(() => undefined);
+      if (aliveWith(name, content)) live.push(name);
+      else await rm(path.join(this.runDir, name), { force: true });
+    }
+    return live;
+  }
+
+  /** Whether an instance (of any process) is live now. Synchronous: used inside a transaction. */
+  isLive(id: string): boolean {
+    if (id === this.id) return true;
+    const file = path.join(this.runDir, id);
+    if (!existsSync(file)) return false;
+    let content: string | undefined;
+    try {
+      content = readFileSync(file, 'utf8');
+    } catch {
+      content = undefined;
+    }
+    return aliveWith(id, content);
+  }
+
+  /** Removes the registration (on close). */
+  async unregister(): Promise<void> {
+    await rm(path.join(this.runDir, this.id), { force: true });
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * A mailbox in SQLite: one row in `mailboxes` (with the never-decreasing `next_seq` that UIDs come from) and one
+ * row per message in `messages`; bodies are blob files.
+ *
+ * Guarantees: a UID comes from `next_seq`, bumped in the same transaction as the insert, so it is never reused,
+ * even after the last message is expunged or the process restarts; `append` is idempotent per `deliveryId`
+ * (unique index per mailbox, checked in the same transaction); `expunge` deletes its rows in one transaction and
+ * the blob files only after that commit is durable; the lock is a row naming the owner and this store instance,
+ * taken over only when that instance is dead (see instances.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { MailboxLockedError, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type PartIndex } from '../store.js';
+import { formatUid } from '../ids.js';
+import type { SqliteContext } from './context.js';
+
+interface MessageRow {
+  mailbox_id: string;
+  uid: string;
+  blob_id: string;
+  sha256: string;
+  size: number;
+  received_at: number;
+  flags: string;
+  parts: string | null;
+  delivery_id: string | null;
+}
+
+/** A `mailboxes` row. */
+export interface MailboxRow {
+  id: string;
+  user_id: string;
+  name: string;
+}
+
+function toRecord(r: MessageRow): MessageRecord {
+  return {
+    uid: r.uid,
+    mailboxId: r.mailbox_id,
+    blob: { id: r.blob_id, size: r.size, sha256: r.sha256 },
+    size: r.size,
+    receivedAt: new Date(r.received_at),
+    flags: JSON.parse(r.flags) as string[],
+    ...(r.parts !== null ? { parts: JSON.parse(r.parts) as PartIndex } : {}),
+    ...(r.delivery_id !== null ? { deliveryId: r.delivery_id } : {}),
+  };
+}
+
+const PAGE = 256;
+
+export class SqliteMailbox implements Mailbox {
+  readonly id: string;
+  readonly userId: string;
+  readonly name: string;
+
+  constructor(
+    private readonly ctx: SqliteContext,
+    row: MailboxRow,
+  ) {
+    this.id = row.id;
+    this.userId = row.user_id;
+    this.name = row.name;
+  }
+
+  async append(
+    blob: BlobRef,
+    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string },
+  ): Promise<MessageRecord> {
+    await this.ctx.assertBlob(blob.id);
+
+    const flags = JSON.stringify([...new Set(meta.flags ?? [])]);
+    const parts = meta.parts ? JSON.stringify(meta.parts) : null;
+    const res = await this.ctx.commit.write(() => {
+      if (meta.deliveryId !== undefined) {
+        const dup = this.ctx
+          .sql<[string, string], MessageRow>('SELECT * FROM messages WHERE mailbox_id = ? AND delivery_id = ?')
+          .get(this.id, meta.deliveryId);
+        if (dup) return { rec: toRecord(dup), drop: dup.blob_id === blob.id ? [] : this.ctx.unusedBlobs([blob.id]) };
+      }
+      const mb = this.ctx
+        .sql<[string], { uid_stamp: string; next_seq: number }>('SELECT uid_stamp, next_seq FROM mailboxes WHERE id = ?')
+        .get(this.id);
+      if (!mb) throw new Error(`Mailbox ${this.id} no longer exists`);
+      this.ctx.sql('UPDATE mailboxes SET next_seq = next_seq + 1 WHERE id = ?').run(this.id);
+      const row: MessageRow = {
+        mailbox_id: this.id,
+        uid: formatUid(mb.uid_stamp, mb.next_seq),
+        blob_id: blob.id,
+        sha256: blob.sha256,
+        size: blob.size,
+        received_at: meta.receivedAt.getTime(),
+        flags,
+        parts,
+        delivery_id: meta.deliveryId ?? null,
+      };
+      this.ctx.sql(
+        `INSERT INTO messages (mailbox_id, uid, blob_id, sha256, size, received_at, flags, parts, delivery_id)
+         VALUES (@mailbox_id, @uid, @blob_id, @sha256, @size, @received_at, @flags, @parts, @delivery_id)`,
+      ).run(row);
+      return { rec: toRecord(row), drop: [] as string[] };
+    });
+    await this.ctx.deleteBlobs(res.drop);
+    return res.rec;
+  }
+
+  async *list(opts: { after?: string; limit?: number } = {}): AsyncIterable<MessageRecord> {
+    const page = this.ctx.sql<[string, string, number], MessageRow>(
+      'SELECT * FROM messages WHERE mailbox_id = ? AND uid > ? ORDER BY uid LIMIT ?',
+    );
+    let after = opts.after ?? '';
+    let left = opts.limit ?? Infinity;
+    while (left > 0) {
+      // A page at a time: no statement stays open across an await.
+      const rows = page.all(this.id, after, Math.min(PAGE, left));
+      for (const r of rows) yield toRecord(r);
+      if (rows.length < PAGE) return;
+      left -= rows.length;
+      after = rows[rows.length - 1]!.uid;
+    }
+  }
+
+  async get(uid: string): Promise<MessageRecord | undefined> {
+    const r = this.ctx.sql<[string, string], MessageRow>('SELECT * FROM messages WHERE mailbox_id = ? AND uid = ?').get(this.id, uid);
+    return r && toRecord(r);
+  }
+
+  async open(uid: string, range?: { start: number; end: number }): Promise<Readable> {
+    const r = await this.get(uid);
+    if (!r) throw new Error(`No message with UID ${uid} in mailbox ${this.id}`);
+    return this.ctx.blobs.get(r.blob, range);
+  }
+
+  async setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {
+    await this.ctx.commit.write(() => {
+      const read = this.ctx.sql<[string, string], { flags: string }>('SELECT flags FROM messages WHERE mailbox_id = ? AND uid = ?');
+      const write = this.ctx.sql('UPDATE messages SET flags = ? WHERE mailbox_id = ? AND uid = ?');
+      for (const uid of uids) {
+        const r = read.get(this.id, uid);
+        if (!r) continue;
+        const flags = new Set([...(JSON.parse(r.flags) as string[]), ...(change.add ?? [])]);
+        for (const f of change.remove ?? []) flags.delete(f);
+        write.run(JSON.stringify([...flags]), this.id, uid);
+      }
+    });
+  }
+
+  async expunge(uids: readonly string[]): Promise<void> {
+    if (uids.length === 0) return;
+
+    const drop = await this.ctx.commit.write(() => {
+      const read = this.ctx.sql<[string, string], { blob_id: string }>('SELECT blob_id FROM messages WHERE mailbox_id = ? AND uid = ?');
+      const del = this.ctx.sql('DELETE FROM messages WHERE mailbox_id = ? AND uid = ?');
+      const ids: string[] = [];
+      for (const uid of uids) {
+        const r = read.get(this.id, uid);
+        if (!r) continue;
+        del.run(this.id, uid);
+        ids.push(r.blob_id);
+      }
+      return this.ctx.unusedBlobs(ids);
+    });
+    await this.ctx.deleteBlobs(drop);
+  }
+
+  async lock(owner: string): Promise<MailboxLock> {
+    const { instance } = this.ctx;
+    const token = await this.ctx.commit.write(() => {
+      const held = this.ctx
+        .sql<[string], { owner: string; instance: string; token: string }>('SELECT owner, instance, token FROM mailbox_locks WHERE mailbox_id = ?')
+        .get(this.id);
+      if (held) {
+        if (held.owner === owner && held.instance === instance.id) return held.token;
+        if (instance.isLive(held.instance)) throw new MailboxLockedError(this.id);
+      }
+      const t = randomBytes(8).toString('hex');
+      this.ctx.sql('INSERT OR REPLACE INTO mailbox_locks (mailbox_id, owner, instance, token) VALUES (?, ?, ?, ?)').run(this.id, owner, instance.id, t);
+      return t;
+    });
+    return {
+      release: async () => {
+        await this.ctx.commit.write(() => this.ctx.sql('DELETE FROM mailbox_locks WHERE mailbox_id = ? AND token = ?').run(this.id, token));
+      },
+    };
+  }
+
+  async count(): Promise<{ messages: number; bytes: number }> {
+    const r = this.ctx
+      .sql<[string], { n: number; b: number }>('SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS b FROM messages WHERE mailbox_id = ?')
+      .get(this.id)!;
+    return { messages: r.n, bytes: r.b };
+  }
+}

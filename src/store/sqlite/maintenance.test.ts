@@ -1,0 +1,159 @@
+import test, { type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { MailboxLockedError, type BlobStore, type Envelope } from '../store.js';
+import { migrate } from './schema.js';
+import { openSqliteStore, type SqliteStoreOptions } from './index.js';
+
+async function dir(t: TestContext): Promise<string> {
+  const d = await mkdtemp(path.join(tmpdir(), 'postroom-sqlite-'));
+  t.after(() => rm(d, { recursive: true, force: true }));
+  return d;
+}
+
+async function open(t: TestContext, opts: SqliteStoreOptions) {
+  const s = await openSqliteStore(opts);
+  t.after(() => s.close());
+  return s;
+}
+
+const put = (s: { blobs: BlobStore }, text: string) =>
+  s.blobs.put(Readable.from([Buffer.from(text)]), { maxBytes: 1 << 20 });
+
+const env = (rcpt: string): Envelope => ({
+  from: 'a@remote.test',
+  rcpts: [{ address: rcpt }],
+  smtputf8: false,
+  body: '7BIT',
+  receivedAt: new Date(),
+  client: { helo: 'r.test', ip: '192.0.2.1', tls: false, protocol: 'ESMTP' },
+});
+
+test('SqliteStore group commit puts concurrent enqueues into few transactions, one fsync each', async (t) => {
+  const s = await open(t, { dataDir: await dir(t) });
+  const blob = await put(s, 'x');
+  const before = { ...s.commitStats };
+  const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => s.queue.enqueue(env(`u${i}@x.test`), blob)));
+  assert.equal(new Set(ids).size, 200);
+  const batches = s.commitStats.batches - before.batches;
+  assert.equal(s.commitStats.jobs - before.jobs, 200);
+  assert.ok(batches <= 3, `200 concurrent enqueues took ${batches} commits`);
+});
+
+test('SqliteStore group commit rejects only the job that fails, and its changes are rolled back', async (t) => {
+  const s = await open(t, { dataDir: await dir(t) });
+  const results = await Promise.allSettled([
+    s.users.create('a@x.test', 'h'),
+    s.users.create('a@x.test', 'h'),
+    s.users.create('b@x.test', 'h'),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual((await s.users.list()).map((u) => u.address), ['a@x.test', 'b@x.test']);
+});
+
+for (const commit of ['wal-fsync', 'sqlite-full', 'sqlite-normal'] as const) {
+  test(`openSqliteStore with commit '${commit}' keeps enqueued items across a reopen`, async (t) => {
+    const dataDir = await dir(t);
+    const s = await openSqliteStore({ dataDir, commit });
+    const blob = await put(s, 'body');
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => s.queue.enqueue(env(`u${i}@x.test`), blob)));
+    await s.close();
+    const r = await open(t, { dataDir, commit });
+    assert.deepEqual((await r.queue.list()).map((i) => i.id).sort(), [...ids].sort());
+  });
+}
+
+test('SqliteStore checkpoints the WAL under wal-fsync once it passes checkpointBytes, and the WAL stays bounded', async (t) => {
+  const dataDir = await dir(t);
+  const s = await open(t, { dataDir, checkpointBytes: 256 * 1024 });
+  const blob = await put(s, 'body');
+  for (let round = 0; round < 20; round++) {
+    await Promise.all(Array.from({ length: 50 }, (_, i) => s.queue.enqueue(env(`u${round}-${i}@x.test`), blob)));
+  }
+  assert.ok(s.commitStats.checkpoints > 0);
+  assert.ok((await stat(path.join(dataDir, 'postroom.db-wal'))).size < 1024 * 1024);
+  assert.equal((await s.queue.counts()).items, 1000);
+});
+
+test('openSqliteStore removes temp files and blobs without a row at start, and keeps blobs that have one', async (t) => {
+  const dataDir = await dir(t);
+  const s = await openSqliteStore({ dataDir });
+  const kept = await put(s, 'queued');
+  await s.queue.enqueue(env('a@x.test'), kept);
+  const orphan = await put(s, 'never enqueued');
+  await writeFile(path.join(dataDir, 'tmp', 'deadbeef.1.tmp'), 'half written');
+  await s.close();
+  const r = await open(t, { dataDir });
+  assert.deepEqual(r.startup, { collected: true, tempFiles: 1, orphanBlobs: 1, staleLocks: 0 });
+  await assert.rejects(r.blobs.get(orphan));
+  (await r.blobs.get(kept)).destroy();
+  assert.deepEqual(await readdir(path.join(dataDir, 'tmp')), []);
+});
+
+test('openSqliteStore collects nothing while another live instance has the data directory open', async (t) => {
+  const dataDir = await dir(t);
+  const a = await open(t, { dataDir });
+  const inFlight = await put(a, 'not yet enqueued by the server');
+  const b = await open(t, { dataDir });
+  assert.equal(b.startup.collected, false);
+  (await a.blobs.get(inFlight)).destroy();
+  await a.queue.enqueue(env('a@x.test'), inFlight);
+  assert.equal((await b.queue.list()).length, 1);
+});
+
+test('Mailbox.lock holds across store instances and is taken over from a dead instance', async (t) => {
+  const dataDir = await dir(t);
+  const a = await open(t, { dataDir });
+  const user = await a.users.create('ann@x.test', 'h');
+  const boxA = await a.mailbox(user.id);
+  const b = await open(t, { dataDir });
+  const lockA = await boxA.lock('pop3-1');
+  await assert.rejects((await b.mailbox(user.id)).lock('pop3-2'), MailboxLockedError);
+  await lockA.release();
+  // A lock row left by a process that was killed: its instance file is gone.
+  const raw = new Database(path.join(dataDir, 'postroom.db'));
+  raw.pragma('busy_timeout = 5000');
+  raw.prepare('INSERT INTO mailbox_locks (mailbox_id, owner, instance, token) VALUES (?, ?, ?, ?)').run(boxA.id, 'pop3-9', '99999999.abcdef', 't');
+  raw.close();
+  const lockB = await (await b.mailbox(user.id)).lock('pop3-2');
+  await assert.rejects(boxA.lock('pop3-1'), MailboxLockedError);
+  await lockB.release();
+});
+
+test('openSqliteStore refuses a database written by a newer schema version', async (t) => {
+  const dataDir = await dir(t);
+  await (await openSqliteStore({ dataDir })).close();
+  const raw = new Database(path.join(dataDir, 'postroom.db'));
+  raw.prepare('UPDATE schema_version SET version = 999').run();
+  raw.close();
+  await assert.rejects(openSqliteStore({ dataDir }), /schema version 999 is newer/);
+});
+
+test('migrate applies each migration once, in order, and later ones on an older database', () => {
+  const db = new Database(':memory:');
+  assert.equal(migrate(db, ['CREATE TABLE a (x)', 'CREATE TABLE b (x)']), 2);
+  assert.equal(migrate(db, ['CREATE TABLE a (x)', 'CREATE TABLE b (x)']), 0);
+  assert.equal(migrate(db, ['CREATE TABLE a (x)', 'CREATE TABLE b (x)', 'CREATE TABLE c (x)']), 1);
+  assert.throws(() => migrate(db, ['CREATE TABLE a (x)']), /newer/);
+  db.close();
+});
+
+test('FileBlobStore refuses ids that are not 32 hex digits before building a path', async (t) => {
+  const s = await open(t, { dataDir: await dir(t) });
+  for (const id of ['../../postroom.db', 'ab/../../x', '', 'ABCDEF0123456789ABCDEF0123456789']) {
+    await assert.rejects(s.blobs.get(id), /Invalid blob id/);
+    await assert.rejects(s.blobs.delete(id), /Invalid blob id/);
+  }
+});
+
+test('Queue.enqueue and Mailbox.append refuse a blob that does not exist', async (t) => {
+  const s = await open(t, { dataDir: await dir(t) });
+  const ghost = { id: '0'.repeat(32), size: 1, sha256: '0'.repeat(64) };
+  await assert.rejects(s.queue.enqueue(env('a@x.test'), ghost), /Blob not found/);
+  const user = await s.users.create('ann@x.test', 'h');
+  await assert.rejects((await s.mailbox(user.id)).append(ghost, { receivedAt: new Date() }), /Blob not found/);
+});
