@@ -18,7 +18,8 @@
  * Durability: `data()` streams the body (never held in memory) through the Received counter into
  * `store.blobs.put`, then `store.queue.enqueue`, and resolves with "Ok: queued as <id>" (sent as `250 2.0.0 …`) only after the
  * enqueue resolved (both are durable when they resolve). Over 50 Received fields → `554 5.4.6` (RFC 5321 §6.3). Any
- * failure after the blob was written deletes the blob; a failure before 250 leaves nothing queued.
+ * failure after the blob was written leaves the blob for the store's start-up collection (the enqueue may have
+ * committed); nothing is acknowledged before the enqueue resolved.
  */
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError, verifyPassword as storeVerifyPassword, type BlobRef, type EnvelopeRcpt, type Envelope, type Store, type User } from '../store/index.js';
@@ -209,13 +210,9 @@ abstract class TransactionSession implements SmtpSession {
         protocol: `ESMTP${this.conn.tls ? 'S' : ''}${user !== undefined ? 'A' : ''}`,
       },
     };
-    let id: string;
-    try {
-      id = await store.queue.enqueue(env, blob);
-    } catch (err) {
-      await store.blobs.delete(blob).catch((e: unknown) => log.warn({ err: e, blob: blob.id }, 'cannot delete blob'));
-      throw err;
-    }
+    // On an error the blob is left alone: if the enqueue committed but its fsync failed, the row may point to it.
+    // A blob without a row is collected by the store at start.
+    const id = await store.queue.enqueue(env, blob);
     log.info(
       { conn: this.conn.id, queueId: id, from, rcpts: env.rcpts.map((r) => r.address), size: blob.size, user },
       'message queued',

@@ -78,21 +78,17 @@ export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
     } finally {
       src.destroy();
     }
-    try {
-      const mailbox = await o.store.mailbox(target.user.id);
-      const rec = await mailbox.append(blob, {
-        receivedAt: date,
-        parts: indexer.finish(),
-        deliveryId: `${item.id}:${target.address}`,
-      });
-      if (rec.blob.id !== blob.id) {
-        // Already delivered by an earlier attempt (crash before settle): keep the first copy only.
-        o.log.info({ queueId: item.id, rcpt: rcpt.address, to: target.address, uid: rec.uid }, 'already delivered');
-        await o.store.blobs.delete(blob).catch((e: unknown) => o.log.warn({ err: e, blob: blob.id }, 'cannot delete blob'));
-      }
-    } catch (err) {
-      await o.store.blobs.delete(blob).catch((e: unknown) => o.log.warn({ err: e, blob: blob.id }, 'cannot delete blob'));
-      throw err;
+    // On an error the blob is left alone: if the append committed but its fsync failed, a row may point to it.
+    // A blob without a row is collected by the store at start.
+    const mailbox = await o.store.mailbox(target.user.id);
+    const rec = await mailbox.append(blob, {
+      receivedAt: date,
+      parts: indexer.finish(),
+      deliveryId: `${item.id}:${target.address}`,
+    });
+    if (rec.blob.id !== blob.id) {
+      // Already delivered by an earlier attempt (crash before settle): the store kept the first copy only.
+      o.log.info({ queueId: item.id, rcpt: rcpt.address, to: target.address, uid: rec.uid }, 'already delivered');
     }
   };
 

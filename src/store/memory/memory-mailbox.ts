@@ -14,6 +14,7 @@ import type { MemoryBlobStore } from './memory-blobs.js';
 /** Who holds the lock of each mailbox, by mailbox id. */
 export type MemoryLocks = Map<string, { owner: string; token: object }>;
 
+/** A Mailbox over a MemoryMailboxData; obtain it from MemoryStore.mailbox. */
 export class MemoryMailbox implements Mailbox {
   constructor(
     private readonly state: MemoryState,

@@ -15,6 +15,7 @@ function copyEnvelope(env: Envelope): Envelope {
   return structuredClone(env);
 }
 
+/** The Queue of a MemoryStore (`store.queue`). */
 export class MemoryQueue implements Queue {
   constructor(
     private readonly state: MemoryState,

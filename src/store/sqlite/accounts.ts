@@ -19,6 +19,7 @@ function toUser(r: UserRow): User {
   return { id: r.id, address: r.address, passwordHash: r.password_hash, apopSecret: r.apop_secret, createdAt: new Date(r.created_at) };
 }
 
+/** `store.users` of the SQLite store. */
 export class SqliteUsers implements UserRepo {
   readonly #byAddress;
   readonly #byId;
@@ -86,6 +87,7 @@ export class SqliteUsers implements UserRepo {
   }
 }
 
+/** `store.domains` of the SQLite store (names lower-case, without a trailing dot). */
 export class SqliteDomains implements DomainRepo {
   constructor(private readonly ctx: SqliteContext) {}
 
@@ -105,6 +107,7 @@ export class SqliteDomains implements DomainRepo {
   }
 }
 
+/** `store.aliases` of the SQLite store; targets are a JSON array, and add replaces them. */
 export class SqliteAliases implements AliasRepo {
   constructor(private readonly ctx: SqliteContext) {}
 

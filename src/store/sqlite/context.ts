@@ -7,6 +7,7 @@ import type { FileBlobStore } from '../blob/index.js';
 import type { GroupCommitter } from './committer.js';
 import type { Instance } from './instances.js';
 
+/** Shared by the repositories of one SqliteStore. */
 export interface SqliteContext {
   readonly db: Database.Database;
   /** A prepared statement, compiled once per SQL text. */

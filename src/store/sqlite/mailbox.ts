@@ -4,7 +4,8 @@
  *
  * Guarantees: a UID comes from `next_seq`, bumped in the same transaction as the insert, so it is never reused,
  * even after the last message is expunged or the process restarts; `append` is idempotent per `deliveryId`
- * (unique index per mailbox, checked in the same transaction); `expunge` deletes its rows in one transaction and
+ * (unique index per mailbox, checked in the same transaction; a duplicate's own blob is deleted when nothing
+ * refers to it); `expunge` deletes its rows in one transaction and
  * the blob files only after that commit is durable; the lock is a row naming the owner and this store instance,
  * taken over only when that instance is dead (see instances.ts).
  */
@@ -48,6 +49,7 @@ function toRecord(r: MessageRow): MessageRecord {
 
 const PAGE = 256;
 
+/** A Mailbox of the SQLite store; obtain it from SqliteStore.mailbox. */
 export class SqliteMailbox implements Mailbox {
   readonly id: string;
   readonly userId: string;

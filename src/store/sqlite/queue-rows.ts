@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { Envelope, EnvelopeRcpt, Notify, QueueItem, QueueRcpt, RcptState } from '../store.js';
 
+/** A `queue_items` row. */
 export interface ItemRow {
   id: string;
   envelope: string;
@@ -17,6 +18,7 @@ export interface ItemRow {
   lease_until: number | null;
 }
 
+/** A `queue_rcpts` row. */
 export interface RcptRow {
   item_id: string;
   idx: number;

@@ -14,6 +14,7 @@ import { applyResults, isOpen } from '../queue-rules.js';
 import type { SqliteContext } from './context.js';
 import { envelopeJson, itemLoader, rcptRow, type ItemRow, type RcptRow } from './queue-rows.js';
 
+/** `store.queue` of the SQLite store. */
 export class SqliteQueue implements Queue {
   readonly #load;
   readonly #insertItem;

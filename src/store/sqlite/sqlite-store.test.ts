@@ -4,18 +4,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeStoreContract } from '../contract.js';
-import { openSqliteStore, type SqliteStore } from './index.js';
+import { openSqliteStore, type CommitMode, type SqliteStore } from './index.js';
 
-async function harness() {
+async function harness(commit: CommitMode) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'postroom-sqlite-'));
-  let store: SqliteStore = await openSqliteStore({ dataDir });
+  let store: SqliteStore = await openSqliteStore({ dataDir, commit });
   return {
     get store() {
       return store;
     },
     reopen: async () => {
       await store.close();
-      return (store = await openSqliteStore({ dataDir }));
+      return (store = await openSqliteStore({ dataDir, commit }));
     },
     storedBlobs: () => store.blobs.countFiles(),
     cleanup: async () => {
@@ -25,7 +25,8 @@ async function harness() {
   };
 }
 
-describeStoreContract('SqliteStore', harness);
+describeStoreContract('SqliteStore', () => harness('wal-fsync'));
+describeStoreContract("SqliteStore with commit 'sqlite-full'", () => harness('sqlite-full'));
 
 test('openSqliteStore example: a store in a fresh data directory', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'postroom-sqlite-'));

@@ -148,6 +148,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
   const blobs = await FileBlobStore.open(dataDir);
   const dbPath = path.join(dataDir, 'postroom.db');
   const db = new Database(dbPath);
+  let instance: Instance | undefined;
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
@@ -155,7 +156,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     db.pragma('synchronous = FULL');
     migrate(db);
     await fsyncDir(dataDir);
-    const instance = await Instance.register(dataDir);
+    instance = await Instance.register(dataDir);
     let startup: StartupReport = { collected: false, tempFiles: 0, orphanBlobs: 0, staleLocks: 0 };
     if ((await instance.others()).length === 0) startup = { collected: true, ...(await collectGarbage(db, blobs)) };
     const commit = await GroupCommitter.start(db, {
@@ -191,6 +192,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     return new SqliteStore(ctx, startup);
   } catch (err) {
     db.close();
+    await instance?.unregister();
     throw err;
   }
 }
