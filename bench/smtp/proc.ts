@@ -1,0 +1,148 @@
+/**
+ * CPU time and memory of server processes, read from Linux /proc (proc(5)); used by `npm run bench:smtp`.
+ *
+ * CPU of a process tree: utime + stime of the root and of every living descendant, plus the root's cutime + cstime
+ * (the CPU of the children it has already reaped). Sampled before and after a run, the difference is the CPU the
+ * whole tree spent in between, including children that started and exited meanwhile, as long as the root reaped
+ * them (Postfix's master does; a postroom server is one process whose threads are all in its own utime/stime).
+ * Limits: Linux only; resolution is one clock tick (usually 10 ms); CPU spent by kernel threads on the tree's
+ * behalf (ext4 journal commits, block-device writeback) is not counted, for any server.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU seconds, split as the kernel accounts them. */
+export interface Cpu {
+  readonly user: number;
+  readonly system: number;
+}
+
+/** Clock ticks per second (`getconf CLK_TCK`, 100 on every common Linux). */
+const ticks = ((): number => {
+  try {
+    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(n) && n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+})();
+
+interface Stat {
+  readonly pid: number;
+  readonly comm: string;
+  readonly ppid: number;
+  readonly utime: number;
+  readonly stime: number;
+  readonly cutime: number;
+  readonly cstime: number;
+}
+
+/** Parses /proc/PID/stat (or /proc/PID/task/TID/stat); null when the process is gone. */
+function readStat(file: string): Stat | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch {
+    return null;
+  }
+  // proc(5): "pid (comm) state ppid …"; comm may contain spaces and parentheses, so split after the last ')'.
+  const close = text.lastIndexOf(')');
+  const rest = text.slice(close + 2).split(' ');
+  const field = (n: number) => Number(rest[n - 3]); // field numbers as proc(5) counts them, from 1
+  return {
+    pid: Number(text.slice(0, text.indexOf(' '))),
+    comm: text.slice(text.indexOf('(') + 1, close),
+    ppid: field(4),
+    utime: field(14),
+    stime: field(15),
+    cutime: field(16),
+    cstime: field(17),
+  };
+}
+
+/** Every process on the machine, as a ppid → children map. */
+function children(): Map<number, Stat[]> {
+  const map = new Map<number, Stat[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = readStat(`/proc/${name}/stat`);
+    if (!s) continue;
+    const list = map.get(s.ppid);
+    if (list) list.push(s);
+    else map.set(s.ppid, [s]);
+  }
+  return map;
+}
+
+/** CPU seconds used so far by `root` and its descendants (see the module header); throws when `root` is gone. */
+export function treeCpu(root: number): Cpu {
+  const top = readStat(`/proc/${root}/stat`);
+  if (!top) throw new Error(`Cannot read CPU time: process ${root} is gone`);
+  const kids = children();
+  let user = top.utime + top.cutime;
+  let system = top.stime + top.cstime;
+  const todo = [...(kids.get(root) ?? [])];
+  for (let s = todo.pop(); s; s = todo.pop()) {
+    user += s.utime;
+    system += s.stime;
+    todo.push(...(kids.get(s.pid) ?? []));
+  }
+  return { user: user / ticks, system: system / ticks };
+}
+
+/** The number of processes in the tree under `root`, root included. */
+export function treeSize(root: number): number {
+  const kids = children();
+  let n = 0;
+  const todo = [root];
+  for (let p = todo.pop(); p !== undefined; p = todo.pop()) {
+    n++;
+    todo.push(...(kids.get(p) ?? []).map((s) => s.pid));
+  }
+  return n;
+}
+
+/** The difference of two samples. */
+export function cpuSince(before: Cpu, after: Cpu): Cpu {
+  return { user: after.user - before.user, system: after.system - before.system };
+}
+
+/**
+ * CPU seconds of one process's main thread and of all its other threads together. Node 20 names every thread
+ * `node`, so the others (the libuv pool doing file I/O and fsync, V8's GC and compiler threads) cannot be told apart.
+ */
+export function threadCpu(pid: number): Map<string, Cpu> {
+  const out = new Map<string, Cpu>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const s = readStat(`/proc/${pid}/task/${tid}/stat`);
+    if (!s) continue;
+    const name = Number(tid) === pid ? 'main thread' : 'other threads';
+    const prev = out.get(name) ?? { user: 0, system: 0 };
+    out.set(name, { user: prev.user + s.utime / ticks, system: prev.system + s.stime / ticks });
+  }
+  return out;
+}
+
+/** A field of /proc/PID/status in MiB: `VmHWM` is the peak resident set size, `VmRSS` the current one. */
+export function memoryMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  if (!m) throw new Error(`Cannot read ${field} of process ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+/** Whether a process exists and has not exited (a zombie waiting for its parent counts as exited). */
+export function alive(pid: number): boolean {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
