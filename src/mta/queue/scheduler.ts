@@ -2,9 +2,10 @@
  * The queue runner: takes due messages from the durable queue, hands each recipient to its delivery agent and
  * settles the outcomes (STYLE.md §8: receive → enqueue → scheduler → DeliveryAgent → settle → dsn).
  *
- * - Claims: `Queue.claim` leases up to `concurrency` items to this worker for `leaseMs`; items are attempted in
- *   parallel, batches follow each other until the queue has nothing due. Several runners (processes or nodes) may
- *   share one queue: the lease keeps them apart.
+ * - Claims: `Queue.claim` leases items to this worker for `leaseMs`; up to `concurrency` items are attempted at
+ *   once, and a new claim fills the slots as soon as half of them are free (not after a whole batch), so the
+ *   settles and claims of many items share one group commit. An item is never attempted twice at once. Several
+ *   runners (processes or nodes) may share one queue: the lease keeps them apart.
  * - Per recipient: only pending or deferred recipients whose `nextAttempt` has come are tried; the router sends
  *   each to the `local` or `remote` agent; a deferral gets its retry time from backoff.ts, and past the queue
  *   lifetime it becomes a failure. An agent that throws or omits a recipient defers it (`451 4.3.0`).
@@ -34,7 +35,7 @@ export interface QueueRunnerOptions {
   readonly setTimer: SetTimer;
   /** This runner's id in queue leases (unique per process). */
   readonly worker: string;
-  /** Items attempted at once (default 10). */
+  /** Items attempted at once (default 32). */
   readonly concurrency?: number;
   /** How long a claim holds an item (default 10 minutes). */
   readonly leaseMs?: number;
@@ -81,11 +82,17 @@ export class QueueRunner {
   #dues: number[] = [];
   /** Items this runner is attempting (the queue lets a worker claim its own leased items again). */
   readonly #inFlight = new Set<string>();
+  /** Claims running now, and the items whose attempt ended meanwhile (the claim may have read them unsettled). */
+  #claims = 0;
+  readonly #doneWhileClaiming = new Set<string>();
+  /** Counts notify() calls, so a run in progress claims again. */
+  #wakes = 0;
+  #waiters: (() => void)[] = [];
 
   constructor(o: QueueRunnerOptions) {
     this.#o = o;
     this.#policy = resolveBackoff(o.backoff);
-    this.#concurrency = o.concurrency ?? 10;
+    this.#concurrency = o.concurrency ?? 32;
     this.#leaseMs = o.leaseMs ?? 600_000;
     this.#pollMs = o.pollMs ?? 60_000;
     this.#random = o.random ?? Math.random;
@@ -109,7 +116,10 @@ export class QueueRunner {
 
   /** Something was enqueued: run a pass now (or right after the current one). */
   notify(): void {
-    if (this.#running) this.#kick();
+    if (!this.#running) return;
+    this.#wakes++;
+    this.#changed();
+    this.#kick();
   }
 
   /** Stops claiming and resolves when the attempts in flight have settled. */
@@ -118,6 +128,7 @@ export class QueueRunner {
     this.#cancelTimer?.();
     this.#cancelTimer = null;
     this.#stopping.abort();
+    this.#changed();
     await this.idle();
   }
 
@@ -129,24 +140,87 @@ export class QueueRunner {
   /**
    * Claims and attempts due items until none is left; returns how many items were attempted. For tests and
    * `postroom queue flush`; the started runner calls it from its timer.
+   *
+   * Attempts run concurrently, at most `concurrency` at once across the runner, and an item is never attempted
+   * twice at once. Claims follow as slots free up (once half of them are free, so each claim brings several
+   * items), so settles and claims of many items share the store's group commits. A `notify()` during the run
+   * makes it claim again even after the queue looked empty.
    */
   async runOnce(): Promise<number> {
     let total = 0;
+    /** Items attempted in this run: one claimed again had its settle fail, so the run does not loop on it. */
     const seen = new Set<string>();
+    const mine = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    let more = true;
+    let wakes = this.#wakes;
     for (;;) {
-      const now = this.#o.now();
-      const items = await this.#o.store.queue.claim({ now, limit: this.#concurrency, leaseMs: this.#leaseMs, worker: this.#o.worker });
-      // An item seen twice in one run had its settle fail; one in flight belongs to a concurrent run.
-      const fresh = items.filter((i) => !seen.has(i.id) && !this.#inFlight.has(i.id));
-      for (const i of fresh) {
-        seen.add(i.id);
-        this.#inFlight.add(i.id);
+      if (this.#wakes !== wakes) more = true;
+      const free = this.#concurrency - this.#inFlight.size;
+      const claimNow =
+        more && !failure && !this.#stopping.signal.aborted && free > 0 && (free * 2 >= this.#concurrency || this.#inFlight.size === 0);
+      if (claimNow) {
+        wakes = this.#wakes;
+        this.#again = false; // this claim sees every enqueue notified so far
+        const now = this.#o.now();
+        // Own items in flight are still due and leased to this worker, so the claim returns them too: ask for
+        // enough to fill the free slots anyway.
+        const limit = free + this.#inFlight.size;
+        let items: QueueItem[];
+        this.#claims++;
+        try {
+          items = await this.#o.store.queue.claim({ now, limit, leaseMs: this.#leaseMs, worker: this.#o.worker });
+        } catch (err) {
+          failure = { err };
+          continue;
+        } finally {
+          this.#claims--;
+        }
+        // In flight: attempted by this or a concurrent run; done while claiming: the claim may have read it
+        // before its settle (the next claim sees the settled state).
+        const done = (i: QueueItem): boolean => this.#doneWhileClaiming.has(i.id);
+        const candidates = items.filter((i) => !this.#inFlight.has(i.id) && !done(i) && !seen.has(i.id));
+        const fresh = candidates.slice(0, Math.max(0, this.#concurrency - this.#inFlight.size));
+        // A short batch means nothing else is due; a full one holding only items this run attempted already (their
+        // settle failed) is stuck on them. Items done while claiming were read stale: claim again.
+        more = items.length >= limit && (candidates.length > 0 || items.some(done));
+        if (this.#claims === 0) this.#doneWhileClaiming.clear();
+        for (const item of fresh) {
+          seen.add(item.id);
+          this.#inFlight.add(item.id);
+          const run: Promise<void> = this.#attempt(item, now)
+            .catch((err: unknown) => {
+              failure ??= { err };
+            })
+            .finally(() => {
+              this.#inFlight.delete(item.id);
+              if (this.#claims > 0) this.#doneWhileClaiming.add(item.id);
+              mine.delete(run);
+              this.#changed();
+            });
+          mine.add(run);
+        }
+        total += fresh.length;
+        continue;
       }
-      await Promise.all(fresh.map((item) => this.#attempt(item, now).finally(() => this.#inFlight.delete(item.id))));
-      total += fresh.length;
-      // A short batch means nothing else is due.
-      if (items.length < this.#concurrency || fresh.length < items.length || this.#stopping.signal.aborted) return total;
+      const canClaimLater = more && !failure && !this.#stopping.signal.aborted;
+      if (mine.size === 0 && (!canClaimLater || this.#inFlight.size === 0)) break;
+      // Wait for a slot to free up (ours or a concurrent run's), a notify() or stop().
+      await this.#change();
     }
+    if (failure) throw failure.err;
+    return total;
+  }
+
+  /** Resolves at the next attempt end, notify() or stop(). */
+  #change(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #changed(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of w) resolve();
   }
 
   #kick(): void {

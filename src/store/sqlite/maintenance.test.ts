@@ -89,10 +89,25 @@ test('openSqliteStore removes temp files and blobs without a row at start, and k
   await writeFile(path.join(dataDir, 'tmp', 'deadbeef.1.tmp'), 'half written');
   await s.close();
   const r = await open(t, { dataDir });
-  assert.deepEqual(r.startup, { collected: true, tempFiles: 1, orphanBlobs: 1, staleLocks: 0 });
+  assert.deepEqual(r.startup, { collected: true, tempFiles: 1, orphanBlobs: 1, staleLocks: 0, staleLeases: 0 });
   await assert.rejects(r.blobs.get(orphan));
   (await r.blobs.get(kept)).destroy();
   assert.deepEqual(await readdir(path.join(dataDir, 'tmp')), []);
+});
+
+test('openSqliteStore releases the queue leases of a process that is gone, so its items are delivered at once', async (t) => {
+  const dataDir = await dir(t);
+  const s = await openSqliteStore({ dataDir });
+  const id = await s.queue.enqueue(env('a@x.test'), await put(s, 'queued'));
+  const now = new Date();
+  assert.equal((await s.queue.claim({ now, limit: 10, leaseMs: 600_000, worker: 'killed' })).length, 1);
+  await s.close(); // as after a SIGKILL: the lease was never settled
+  const r = await open(t, { dataDir });
+  assert.equal(r.startup.staleLeases, 1);
+  assert.deepEqual(
+    (await r.queue.claim({ now, limit: 10, leaseMs: 600_000, worker: 'restarted' })).map((i) => i.id),
+    [id],
+  );
 });
 
 test('openSqliteStore collects nothing while another live instance has the data directory open', async (t) => {

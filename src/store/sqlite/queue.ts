@@ -6,7 +6,8 @@
  * 250); a claim reads and leases in one transaction, and transactions run one at a time, so two workers never get
  * the same item while its lease is live; settle applies results with ../queue-rules.ts and, when no recipient is
  * left to try, deletes the item and, once that is durable, its blob file.
- * Limits: claims are ordered by the earliest due recipient; one process writes at a time (SQLite).
+ * Limits: claims are ordered by the earliest due recipient (ties by queue id, i.e. creation time) and read the
+ * `queue_rcpts_due` index only up to the `limit`-th item; one process writes at a time (SQLite).
  */
 import type { BlobRef, Envelope, Queue, QueueId, QueueItem, RcptResult } from '../store.js';
 import { newQueueId } from '../ids.js';
@@ -19,6 +20,8 @@ export class SqliteQueue implements Queue {
   readonly #load;
   readonly #insertItem;
   readonly #insertRcpt;
+  readonly #due;
+  readonly #lease;
 
   constructor(private readonly ctx: SqliteContext) {
     this.#load = itemLoader(ctx.db);
@@ -30,6 +33,16 @@ export class SqliteQueue implements Queue {
       `INSERT INTO queue_rcpts (item_id, idx, address, notify, orcpt, state, attempts, next_attempt, last_reply, remote_mta)
        VALUES (@item_id, @idx, @address, @notify, @orcpt, @state, @attempts, @next_attempt, @last_reply, @remote_mta)`,
     );
+    // INDEXED BY: the claim must walk queue_rcpts_due (a plan that groups and sorts every recipient costs a
+    // full scan per claim); SQLite refuses the statement rather than silently falling back.
+    this.#due = ctx.sql<[{ now: number; worker: string }], { id: string }>(
+      `SELECT r.item_id AS id
+       FROM queue_rcpts r INDEXED BY queue_rcpts_due JOIN queue_items i ON i.id = r.item_id
+       WHERE r.state IN ('pending', 'deferred') AND r.next_attempt <= @now AND i.held = 0
+         AND (i.lease_until IS NULL OR i.lease_until <= @now OR i.lease_owner = @worker)
+       ORDER BY r.next_attempt, r.item_id`,
+    );
+    this.#lease = ctx.sql<[string, number, string]>('UPDATE queue_items SET lease_owner = ?, lease_until = ? WHERE id = ?');
   }
 
   async enqueue(env: Envelope, body: BlobRef): Promise<QueueId> {
@@ -58,19 +71,23 @@ export class SqliteQueue implements Queue {
 
   async claim(o: { now: Date; limit: number; leaseMs: number; worker: string }): Promise<QueueItem[]> {
     const now = o.now.getTime();
+    const limit = Math.max(0, o.limit);
     return this.ctx.commit.write(() => {
-      const due = this.ctx
-        .sql<[{ now: number; worker: string; limit: number }], { id: string }>(
-          `SELECT r.item_id AS id, MIN(r.next_attempt) AS due, i.created_at AS created
-           FROM queue_rcpts r JOIN queue_items i ON i.id = r.item_id
-           WHERE r.state IN ('pending', 'deferred') AND r.next_attempt <= @now AND i.held = 0
-             AND (i.lease_until IS NULL OR i.lease_until <= @now OR i.lease_owner = @worker)
-           GROUP BY r.item_id ORDER BY due, created LIMIT @limit`,
-        )
-        .all({ now, worker: o.worker, limit: Math.max(0, o.limit) });
-      const lease = this.ctx.sql('UPDATE queue_items SET lease_owner = ?, lease_until = ? WHERE id = ?');
-      return due.map(({ id }) => {
-        lease.run(o.worker, now + o.leaseMs, id);
+      // Walks the partial index queue_rcpts_due in next_attempt order (ties by item id, which sorts by creation
+      // time) and stops at `limit` distinct items: the first row of an item carries its earliest due recipient,
+      // so this is the order of MIN(next_attempt) without grouping or sorting the whole table.
+      const ids: string[] = [];
+      if (limit > 0) {
+        const taken = new Set<string>();
+        for (const { id } of this.#due.iterate({ now, worker: o.worker })) {
+          if (taken.has(id)) continue;
+          taken.add(id);
+          ids.push(id);
+          if (ids.length >= limit) break; // ends the statement (iterate's return resets it)
+        }
+      }
+      return ids.map((id) => {
+        this.#lease.run(o.worker, now + o.leaseMs, id);
         return this.#load(id)!;
       });
     });

@@ -5,7 +5,7 @@
  * Guarantees: every write resolves only once durable (group commit, see committer.ts; default 'wal-fsync':
  * one fdatasync of the WAL per batch, off the event loop); a blob is durable before any row can point to it and is
  * deleted only after the commit that dropped its last reference is durable; at start, when no other live process
- * has the directory open, stale temp files and blobs without a row are removed and dead instances' mailbox locks
+ * has the directory open, stale temp files and blobs without a row are removed and dead instances' queue leases and mailbox locks
  * released (so a SIGKILL at any instant leaves nothing half done). Schema migrations run at open.
  * Limits: one writing process at a time performs well (others wait on SQLite's lock, busy timeout 5 s); reads
  * are synchronous on the event loop (they are index lookups).
@@ -43,6 +43,7 @@ export interface StartupReport {
   readonly tempFiles: number;
   readonly orphanBlobs: number;
   readonly staleLocks: number;
+  readonly staleLeases: number;
 }
 
 function nextShard(s: string): string {
@@ -68,7 +69,10 @@ async function collectGarbage(db: Database.Database, blobs: FileBlobStore): Prom
     }
   }
   const staleLocks = db.prepare('DELETE FROM mailbox_locks').run().changes;
-  return { tempFiles, orphanBlobs, staleLocks };
+  // Queue leases of dead processes too: their workers will never settle them, and waiting for the lease to run out
+  // (minutes) would hold acknowledged mail back after every crash.
+  const staleLeases = db.prepare('UPDATE queue_items SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL').run().changes;
+  return { tempFiles, orphanBlobs, staleLocks, staleLeases };
 }
 
 /**
@@ -157,7 +161,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     migrate(db);
     await fsyncDir(dataDir);
     instance = await Instance.register(dataDir);
-    let startup: StartupReport = { collected: false, tempFiles: 0, orphanBlobs: 0, staleLocks: 0 };
+    let startup: StartupReport = { collected: false, tempFiles: 0, orphanBlobs: 0, staleLocks: 0, staleLeases: 0 };
     if ((await instance.others()).length === 0) startup = { collected: true, ...(await collectGarbage(db, blobs)) };
     const commit = await GroupCommitter.start(db, {
       dbPath,
