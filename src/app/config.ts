@@ -11,6 +11,8 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
+import { defaultSmtpLimits } from '../smtp/index.js';
+import { DEFAULT_BACKOFF } from '../mta/index.js';
 import {
   BAD,
   domainName,
@@ -137,25 +139,26 @@ export function defaultConfig(cwd: string = process.cwd()): Config {
       web: { host: '127.0.0.1', port: 8025 },
     },
     tls: { cert: null, key: null },
+    // The defaults are the protocol engine's and the queue's own, so the two can never disagree.
     smtp: {
-      maxMessageBytes: 25 * 1024 * 1024,
-      maxRecipients: 1000,
+      maxMessageBytes: defaultSmtpLimits.maxMessageBytes,
+      maxRecipients: defaultSmtpLimits.maxRecipients,
       bareNewline: 'reject',
       authWithoutTls: 'loopback',
-      maxLineLength: 4096,
-      maxAuthLineLength: 12_288,
-      maxErrors: 20,
-      maxConnections: 1000,
-      maxConnectionsPerIp: 20,
-      commandTimeoutMs: 300_000,
-      sessionTimeoutMs: 3_600_000,
-      minDataRate: 500,
-      authFailureDelayMs: 2000,
-      authLockoutFailures: 10,
-      authLockoutWindowMs: 15 * 60_000,
+      maxLineLength: defaultSmtpLimits.maxLineBytes,
+      maxAuthLineLength: defaultSmtpLimits.maxAuthLineBytes,
+      maxErrors: defaultSmtpLimits.maxErrors,
+      maxConnections: defaultSmtpLimits.maxConnections,
+      maxConnectionsPerIp: defaultSmtpLimits.maxConnectionsPerIp,
+      commandTimeoutMs: defaultSmtpLimits.commandTimeoutMs,
+      sessionTimeoutMs: defaultSmtpLimits.sessionTimeoutMs,
+      minDataRate: defaultSmtpLimits.minDataRate,
+      authFailureDelayMs: defaultSmtpLimits.authFailureDelayMs,
+      authLockoutFailures: defaultSmtpLimits.authMaxFailures,
+      authLockoutWindowMs: defaultSmtpLimits.authWindowMs,
       minFreeDisk: null,
     },
-    queue: { minBackoffMs: 300_000, maxBackoffMs: 4_000_000, lifetimeMs: 5 * 86_400_000 },
+    queue: { minBackoffMs: DEFAULT_BACKOFF.minMs, maxBackoffMs: DEFAULT_BACKOFF.maxMs, lifetimeMs: DEFAULT_BACKOFF.lifetimeMs },
   };
 }
 
