@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MailboxLockedError, type Mailbox, type PartIndex } from './store.js';
-import { collect, harness, putText, readAll, userWithInbox, type MakeStore } from './contract-kit.js';
+import { collect, envelope, harness, putText, readAll, text, userWithInbox, type MakeStore } from './contract-kit.js';
 
 const at = new Date('2026-03-04T05:06:07.890Z');
 
@@ -154,6 +154,126 @@ export function mailboxContract(make: MakeStore): void {
     const bob = await userWithInbox(h.store, 'bob@example.org');
     const third = await appendText(h.store, bob.inbox, 'once\r\n', 'q1:ann@example.org');
     assert.equal(third.mailboxId, bob.inbox.id, 'a deliveryId is unique per mailbox only');
+  });
+
+  test('Mailbox.append with a prefix: size counts it, open streams prefix + blob, ranges span the border', async (t) => {
+    const h = await harness(t, make);
+    const { user, inbox } = await userWithInbox(h.store);
+    const prefix = Buffer.from('Return-Path: <a@x.test>\r\nDelivered-To: ann@example.org\r\n', 'latin1');
+    const body = 'Subject: x\r\n\r\nhello \u00ff\r\n';
+    const whole = prefix.toString('latin1') + body;
+    const blob = await putText(h.store, body);
+    const P = prefix.length;
+    const parts: PartIndex = [{ path: '', contentType: 'text/plain', header: 0, body: P + 14, end: whole.length }];
+    const rec = await inbox.append(blob, { receivedAt: at, prefix, parts, deliveryId: 'q9:ann@example.org' });
+    assert.deepEqual(rec.blob, blob);
+    assert.deepEqual(rec.prefix, prefix);
+    assert.equal(rec.size, P + blob.size);
+    assert.deepEqual(rec.parts, parts);
+    assert.deepEqual(await inbox.get(rec.uid), rec);
+    assert.deepEqual(await inbox.count(), { messages: 1, bytes: P + blob.size });
+    const read = async (box: Mailbox, range?: { start: number; end: number }) => (await readAll(await box.open(rec.uid, range))).toString('latin1');
+    assert.equal(await read(inbox), whole);
+    for (const [start, end] of [
+      [0, 5], // in the prefix
+      [P - 3, P + 4], // across the border
+      [P, P], // empty, at the border
+      [P - 2, P], // the prefix's last bytes
+      [P, P + 7], // the blob's first bytes
+      [P + 3, whole.length], // in the blob to the end
+      [0, whole.length + 50], // past the end
+      [2, whole.length], // across, to the end
+    ] as const) {
+      assert.equal(await read(inbox, { start, end }), whole.slice(start, end), `range ${start}-${end}`);
+    }
+    assert.equal(await read(inbox, { start: parts[0]!.body, end: parts[0]!.end }), 'hello \u00ff\r\n');
+    await assert.rejects(inbox.open(rec.uid, { start: 5, end: 4 }));
+    const again = await inbox.append(blob, { receivedAt: new Date(), prefix: Buffer.from('X: y\r\n'), deliveryId: 'q9:ann@example.org' });
+    assert.deepEqual(again, rec, 'idempotent per deliveryId, the first prefix kept');
+    assert.equal(await text(h.store, blob), body, 'the duplicate does not drop a blob its first message uses');
+    const plain = await inbox.append(await putText(h.store, 'a\r\n'), { receivedAt: at, prefix: Buffer.alloc(0) });
+    assert.equal(plain.prefix, undefined, 'an empty prefix is no prefix');
+    assert.equal(plain.size, 3);
+    const r = await h.reopen();
+    const inbox2 = await r.mailbox(user.id);
+    assert.deepEqual(await inbox2.get(rec.uid), rec);
+    assert.equal(await read(inbox2, { start: P - 1, end: P + 1 }), whole.slice(P - 1, P + 1));
+  });
+
+  test('A message sharing a queue item’s blob keeps it after settle removes the item; the last expunge deletes it', async (t) => {
+    const h = await harness(t, make);
+    const before = await h.storedBlobs();
+    const ann = await userWithInbox(h.store);
+    const bob = await userWithInbox(h.store, 'bob@example.org');
+    const body = 'Subject: shared\r\n\r\nbody\r\n';
+    const blob = await putText(h.store, body);
+    const qid = await h.store.queue.enqueue(envelope(['ann@example.org', 'bob@example.org']), blob);
+    const a = await ann.inbox.append(blob, { receivedAt: at, prefix: Buffer.from('Delivered-To: ann\r\n'), deliveryId: `${qid}:ann` });
+    const b = await bob.inbox.append(blob, { receivedAt: at, prefix: Buffer.from('Delivered-To: bob\r\n'), deliveryId: `${qid}:bob` });
+    const done = { outcome: 'delivered', reply: '250 ok' } as const;
+    await h.store.queue.settle(qid, [{ rcpt: 'ann@example.org', ...done }, { rcpt: 'bob@example.org', ...done }], new Date());
+    assert.equal(await h.store.queue.get(qid), undefined);
+    assert.equal(await h.storedBlobs(), before + 1, 'the queued blob outlives the item');
+    assert.equal((await readAll(await ann.inbox.open(a.uid))).toString(), `Delivered-To: ann\r\n${body}`);
+    await ann.inbox.expunge([a.uid]);
+    assert.equal(await h.storedBlobs(), before + 1, 'still used by bob’s message');
+    assert.equal((await readAll(await bob.inbox.open(b.uid))).toString(), `Delivered-To: bob\r\n${body}`);
+    await bob.inbox.expunge([b.uid]);
+    assert.equal(await h.storedBlobs(), before, 'deleted with the last reference');
+    await assert.rejects(h.store.blobs.get(blob));
+  });
+
+  test('A shared blob survives Queue.delete and expunge in either order, and goes with the last reference', async (t) => {
+    const h = await harness(t, make);
+    const before = await h.storedBlobs();
+    const { inbox } = await userWithInbox(h.store);
+    // Message first, then the queue item.
+    const blob1 = await putText(h.store, 'one\r\n');
+    const q1 = await h.store.queue.enqueue(envelope(['ann@example.org']), blob1);
+    const m1 = await inbox.append(blob1, { receivedAt: at, prefix: Buffer.from('P: 1\r\n') });
+    await inbox.expunge([m1.uid]);
+    assert.equal(await text(h.store, blob1), 'one\r\n', 'the queue item still uses it');
+    assert.equal(await h.store.queue.delete(q1), true);
+    assert.equal(await h.storedBlobs(), before);
+    // The queue item first, then the message.
+    const blob2 = await putText(h.store, 'two\r\n');
+    const q2 = await h.store.queue.enqueue(envelope(['ann@example.org']), blob2);
+    const m2 = await inbox.append(blob2, { receivedAt: at, prefix: Buffer.from('P: 2\r\n') });
+    assert.equal(await h.store.queue.delete(q2), true);
+    assert.equal((await readAll(await inbox.open(m2.uid))).toString(), 'P: 2\r\ntwo\r\n');
+    assert.equal(await h.storedBlobs(), before + 1);
+    await inbox.expunge([m2.uid]);
+    assert.equal(await h.storedBlobs(), before);
+    await assert.rejects(inbox.append(blob2, { receivedAt: at, prefix: Buffer.from('P: 3\r\n') }), 'no message may refer to a deleted blob');
+  });
+
+  test('Mailbox.append racing Queue.delete of the only other reference never leaves a message without its blob', async (t) => {
+    const h = await harness(t, make);
+    const { inbox } = await userWithInbox(h.store);
+    for (let i = 0; i < 20; i++) {
+      const blob = await putText(h.store, `race ${i}\r\n`);
+      const qid = await h.store.queue.enqueue(envelope(['ann@example.org']), blob);
+      const [appended] = await Promise.allSettled([
+        inbox.append(blob, { receivedAt: at, prefix: Buffer.from('P: r\r\n') }),
+        h.store.queue.delete(qid),
+      ]);
+      if (appended.status === 'fulfilled') {
+        assert.equal((await readAll(await inbox.open(appended.value.uid))).toString(), `P: r\r\nrace ${i}\r\n`);
+      }
+    }
+  });
+
+  test('UserRepo.delete keeps a blob a queue item still uses', async (t) => {
+    const h = await harness(t, make);
+    const before = await h.storedBlobs();
+    const { user, inbox } = await userWithInbox(h.store);
+    const blob = await putText(h.store, 'q\r\n');
+    const qid = await h.store.queue.enqueue(envelope(['ann@example.org']), blob);
+    await inbox.append(blob, { receivedAt: at, prefix: Buffer.from('P: q\r\n') });
+    assert.equal(await h.store.users.delete(user.address), true);
+    assert.equal(await text(h.store, blob), 'q\r\n');
+    assert.equal(await h.store.queue.delete(qid), true);
+    assert.equal(await h.storedBlobs(), before);
   });
 
   test('UserRepo.delete removes the user’s mailboxes and their blobs', async (t) => {

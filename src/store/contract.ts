@@ -5,7 +5,9 @@
  * What it proves: users (create, duplicates refused, domain case ignored, delete, passwords, APOP secret),
  * domains, aliases; blobs (put/get/range/delete, maxBytes, nothing left behind, SHA-256 and size, a 50 MB body
  * streamed); mailboxes (UIDs unique, printable, increasing and never reused, list order, flags, atomic expunge
- * that deletes blobs, exclusive locks, idempotent append per deliveryId); the queue (durable enqueue, claims with
+ * that deletes blobs, exclusive locks, idempotent append per deliveryId; a per-message prefix before a shared blob:
+ * size, open and ranges across the border; a queue item's blob kept while a message uses it and deleted with the
+ * last reference); the queue (durable enqueue, claims with
  * nextAttempt, holds and leases, per-recipient settle, removal when done, retryNow, hold, delete, counts); migrate
  * idempotent; data surviving close and reopen.
  * Limits: crash safety (SIGKILL at a random instant) needs a child process and is tested per backend.

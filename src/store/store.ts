@@ -10,6 +10,14 @@
  * - `Mailbox.append` with a `deliveryId` is idempotent: a second append with the same id returns the first record
  *   and stores nothing (local delivery retried after a crash delivers nothing twice).
  * - Sizes of messages count CRLF line ends, as POP3 sends them.
+ * - A stored message is `prefix` + blob: `Mailbox.append(blob, { prefix })` keeps the (small) prefix bytes with the
+ *   message and only a reference to the blob, so local delivery shares the queue item's blob instead of writing a
+ *   copy (the prefix holds the trace fields). `MessageRecord.size` is prefix length + blob size; `Mailbox.open`
+ *   streams the prefix then the blob, and its byte ranges, like part-index offsets, are over that whole message
+ *   (a range may span the border).
+ * - Blobs are reference counted: a blob is deleted only once no message and no queue item refers to it (after the
+ *   commit that dropped the last reference is durable). A queue item's blob therefore outlives the item while a
+ *   message uses it, and goes with the last of them (settle, `Queue.delete`, expunge, user deletion).
  * The types here are plain data: no class of smtp/ or mta/ appears (store/ imports nothing of ours).
  */
 import type { Readable } from 'node:stream';
@@ -53,8 +61,11 @@ export interface MessageRecord {
   /** Unique in its mailbox forever, 1–70 printable ASCII characters (usable as a POP3 UIDL). */
   readonly uid: string;
   readonly mailboxId: string;
+  /** The body, possibly shared with a queue item or other messages. */
   readonly blob: BlobRef;
-  /** Octets with CRLF line ends (the blob is stored with CRLF line ends, so this equals blob.size). */
+  /** Bytes stored with this message before the blob (the trace fields of local delivery); absent when none. */
+  readonly prefix?: Buffer;
+  /** Octets with CRLF line ends of the whole message: prefix length + blob.size. */
   readonly size: number;
   readonly receivedAt: Date;
   readonly flags: readonly string[];
@@ -79,17 +90,21 @@ export interface Mailbox {
   readonly id: string;
   readonly userId: string;
   readonly name: string;
-  /** Adds a message whose body is already a blob; idempotent per `deliveryId`. */
+  /**
+   * Adds a message whose body is already a blob (the blob may be shared: the message adds a reference), with an
+   * optional `prefix` stored before it; `parts` offsets are of prefix + blob. Idempotent per `deliveryId`.
+   */
   append(
     blob: BlobRef,
-    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string },
+    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string; prefix?: Buffer },
   ): Promise<MessageRecord>;
   /** Messages in UID order (the order they were appended). */
   list(opts?: { after?: string; limit?: number }): AsyncIterable<MessageRecord>;
   get(uid: string): Promise<MessageRecord | undefined>;
+  /** Streams prefix then blob, or a byte range (`end` exclusive) of that whole message. */
   open(uid: string, range?: { start: number; end: number }): Promise<Readable>;
   setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void>;
-  /** Removes messages (and their blobs) atomically: all or none, durable when it resolves. */
+  /** Removes messages atomically (all or none, durable when it resolves), and the blobs nothing else refers to. */
   expunge(uids: readonly string[]): Promise<void>;
   /** An exclusive lock (the POP3 maildrop lock); throws MailboxLockedError when held by another owner. */
   lock(owner: string): Promise<MailboxLock>;

@@ -7,4 +7,4 @@ export { createRouter, type Router, type Route, type LocalDomains } from './rout
 export { createResolver, type AddressResolver, type Expansion, type LocalTarget, type ResolverOptions } from './aliases.js';
 export { createLocalDelivery, type LocalDeliveryOptions } from './local.js';
 export { traceFields, type TraceInfo } from './trace.js';
-export { toCrlf, storedBody, PartIndexer } from './stored-body.js';
+export { toCrlf, storedBody, indexStored, PartIndexer } from './stored-body.js';

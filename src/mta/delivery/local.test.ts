@@ -36,6 +36,31 @@ test('createLocalDelivery adds exactly Return-Path, Delivered-To and Received an
   assert.equal((await sys.store.queue.list()).length, 0, 'the item is settled and removed');
 });
 
+test('createLocalDelivery shares the queued blob: the trace fields are the prefix, the blob outlives the item until expunged', async () => {
+  const sys = await mtaSystem({ start: false });
+  const body = message();
+  await sys.send({ rcpts: ['bob@example.org', 'ann@example.org'], body });
+  const [item] = await sys.store.queue.list();
+  assert.equal(sys.store.state.blobs.size, 1);
+  await sys.runner.runOnce();
+  await sys.runner.idle();
+  assert.equal((await sys.store.queue.list()).length, 0, 'the item is settled and removed');
+  assert.equal(sys.store.state.blobs.size, 1, 'no copy written; the queued body kept for the messages');
+  const ids: string[] = [];
+  for (const address of ['bob@example.org', 'ann@example.org']) {
+    const [msg] = await sys.inbox(address);
+    assert.equal(msg!.record.blob.id, item!.body.id);
+    assert.equal(msg!.text, msg!.record.prefix!.toString('latin1') + body);
+    assert.match(msg!.record.prefix!.toString('latin1'), TRACE);
+    assert.equal(msg!.record.size, msg!.record.prefix!.length + item!.body.size);
+    const box = await sys.store.mailbox((await sys.store.users.get(address))!.id);
+    await box.expunge([msg!.record.uid]);
+    ids.push(msg!.record.uid);
+  }
+  assert.equal(ids.length, 2);
+  assert.equal(sys.store.state.blobs.size, 0, 'deleted with the last message');
+});
+
 test('createLocalDelivery stores bare LF as CRLF and indexes MIME parts at the stored offsets', async () => {
   const sys = await mtaSystem();
   const body = 'Subject: parts\nContent-Type: multipart/mixed; boundary=XY\n\n--XY\nContent-Type: text/plain\n\nhello\n--XY\nContent-Type: image/png\n\nPNG\n--XY--\n';
@@ -50,6 +75,29 @@ test('createLocalDelivery stores bare LF as CRLF and indexes MIME parts at the s
   assert.equal(stored.slice(parts[1]!.body, parts[1]!.end), 'hello');
   assert.equal(stored.slice(parts[2]!.header, parts[2]!.body), 'Content-Type: image/png\r\n\r\n');
   assert.equal(parts[0]!.header, 0);
+  assert.equal(msg!.record.prefix, undefined, 'a body with bare LF is copied whole');
+});
+
+test('createLocalDelivery indexes MIME parts of a CRLF body at the offsets of prefix + shared blob', async () => {
+  const sys = await mtaSystem();
+  const body = 'Subject: parts\r\nContent-Type: multipart/mixed; boundary=XY\r\n\r\n--XY\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XY\r\nContent-Type: image/png\r\n\r\nPNG\r\n--XY--\r\n';
+  await sys.send({ rcpts: ['ann@example.org'], body });
+  await sys.runner.idle();
+  const [msg] = await sys.inbox('ann@example.org');
+  assert.ok(msg!.record.prefix && msg!.record.prefix.length > 0);
+  const stored = msg!.text;
+  const parts = msg!.record.parts!;
+  assert.deepEqual(parts.map((p) => [p.path, p.contentType]), [['', 'multipart/mixed'], ['1', 'text/plain'], ['2', 'image/png']]);
+  assert.equal(parts[0]!.header, 0);
+  assert.equal(stored.slice(parts[1]!.body, parts[1]!.end), 'hello');
+  const box = await sys.store.mailbox((await sys.store.users.get('ann@example.org'))!.id);
+  const ranged = async (start: number, end: number) => {
+    const chunks: Buffer[] = [];
+    for await (const c of await box.open(msg!.record.uid, { start, end })) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('latin1');
+  };
+  assert.equal(await ranged(parts[2]!.header, parts[2]!.body), 'Content-Type: image/png\r\n\r\n');
+  assert.equal(await ranged(parts[1]!.body, parts[1]!.end), 'hello');
 });
 
 test('createLocalDelivery delivers a queue item attempted twice (crash after append, before settle) only once', async () => {
@@ -72,8 +120,9 @@ test('createLocalDelivery delivers a queue item attempted twice (crash after app
   assert.equal((await sys.inbox('bob@example.org')).length, 1);
   assert.equal((await sys.inbox('ann@example.org')).length, 1);
   assert.equal((await store.queue.list()).length, 0);
-  // The retry's copies were dropped and the queued body removed: only the two delivered blobs remain.
-  assert.equal(store.state.blobs.size, blobsAfterCrash - 1);
+  // Both messages share the queued body: nothing was written, and the body outlives the settled item.
+  assert.equal(blobsAfterCrash, 1);
+  assert.equal(store.state.blobs.size, 1);
   assert.equal(sys.log.messages('already delivered').length, 2);
 });
 
@@ -141,7 +190,7 @@ test('createLocalDelivery defers a recipient whose alias forwards to another dom
   assert.match(item!.rcpts[0]!.lastReply ?? '', /Forwarding is not available yet/);
 });
 
-test('createLocalDelivery defers with 4.3.0 when the mailbox cannot be written, and leaves the copy for the start-up collection', async () => {
+test('createLocalDelivery defers with 4.3.0 when the mailbox cannot be written, and writes no copy', async () => {
   const sys = await mtaSystem();
   const store = sys.store;
   const real = store.mailbox.bind(store);
@@ -157,6 +206,6 @@ test('createLocalDelivery defers with 4.3.0 when the mailbox cannot be written, 
   const [item] = await store.queue.list();
   assert.equal(item!.rcpts[0]!.state, 'deferred');
   assert.equal(item!.rcpts[0]!.lastReply, '451 4.3.0 Mailbox temporarily unavailable');
-  // The queued body and the unreferenced copy (a failed append may have committed; the store collects orphans at start).
-  assert.equal(store.state.blobs.size, 2);
+  // Only the queued body: a CRLF body is shared, never copied.
+  assert.equal(store.state.blobs.size, 1);
 });

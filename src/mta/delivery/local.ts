@@ -1,15 +1,21 @@
 /**
  * The local delivery agent: queued message → the mailboxes of this server's users (issue 3 §3, DESIGN.md §3).
  *
- * For each recipient: aliases are expanded (aliases.ts); every local target gets its own copy, a new blob made of
- * the three trace fields (trace.ts) and the queued body with CRLF line ends, with its MIME part index computed
- * while it is written (stored-body.ts); then `mailbox.append(blob, { deliveryId })`.
+ * For each recipient: aliases are expanded (aliases.ts); every local target gets its own message: the three trace
+ * fields (trace.ts) as the message's `prefix` and the queue item's blob, shared and reference counted by the store
+ * (no body is written, no fsync of a copy): `mailbox.append(item.body, { prefix, parts, deliveryId })`. The MIME
+ * part index is computed by reading prefix + queued body through the tokenizer (stored-body.ts), so its offsets are
+ * those of the whole stored message.
+ * - A body received over SMTP is CRLF already (the SMTP engine guarantees it). A body handed to the backend by
+ *   another route (the session API accepts any stream) may have bare LFs: that is found while indexing, and only
+ *   then a CRLF copy (trace fields + body) is written as a new blob, as before.
  *
  * Guarantees:
  * - Delivered at most once per mailbox: the deliveryId is `${queueId}:${mailbox address}` and `Mailbox.append` is
  *   idempotent per deliveryId, so a retry after a crash between append and `Queue.settle` stores nothing twice
- *   (the copy written by the retry is deleted). The same id also merges two recipients that expand to one user.
- * - The queued body is streamed from the blob store to the new blob, never held in memory.
+ *   (a copy written by the retry is deleted). The same id also merges two recipients that expand to one user.
+ * - The queued body is streamed from the blob store, never held in memory; the queued blob outlives the queue item
+ *   while a message refers to it (the store's reference counting).
  * - Outcomes per recipient: `delivered` when every local target has the message; `failed 550 5.1.1` when the
  *   address resolves to nothing; `failed 554 5.4.6` when alias expansion only loops; `deferred` (4.3.0) when a
  *   store operation fails, retried by the queue.
@@ -17,11 +23,11 @@
  * "Forwarding is not available yet" after its local targets are delivered (the relay issue replaces this).
  */
 import type { Readable } from 'node:stream';
-import type { BlobRef, QueueItem, QueueRcpt, RcptResult, Store } from '../../store/index.js';
+import { BlobTooLargeError, type BlobRef, type QueueItem, type QueueRcpt, type RcptResult, type Store } from '../../store/index.js';
 import type { MtaLogger } from '../deps.js';
 import type { DeliveryAgent } from './agent.js';
 import type { AddressResolver, LocalTarget } from './aliases.js';
-import { PartIndexer, storedBody } from './stored-body.js';
+import { indexStored, PartIndexer, storedBody } from './stored-body.js';
 import { traceFields } from './trace.js';
 
 export interface LocalDeliveryOptions {
@@ -35,7 +41,7 @@ export interface LocalDeliveryOptions {
   readonly ptr?: (ip: string) => Promise<string | undefined>;
   /** Minutes east of UTC for the Received date (default 0). */
   readonly tzOffsetMinutes?: number;
-  /** Bound on a delivered copy (default: no bound beyond the queued body's size). */
+  /** Bound on a delivered message, trace fields included (default: no bound beyond the queued body's size). */
   readonly maxBytes?: number;
 }
 
@@ -68,26 +74,40 @@ export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
       date,
       ...(o.tzOffsetMinutes !== undefined ? { tzOffsetMinutes: o.tzOffsetMinutes } : {}),
     });
-    const indexer = new PartIndexer();
-    const src = await body();
-    // Bare LF → CRLF can at most double the body; the trace fields come on top.
-    const maxBytes = o.maxBytes ?? trace.length + 2 * item.body.size + 2;
-    let blob: BlobRef;
+    if (o.maxBytes !== undefined && trace.length + item.body.size > o.maxBytes) throw new BlobTooLargeError(o.maxBytes);
+    let indexer = new PartIndexer();
+    let src = await body();
+    let crlf: boolean;
     try {
-      blob = await o.store.blobs.put(storedBody(trace, src, indexer), { maxBytes });
+      crlf = await indexStored(trace, src, indexer);
     } finally {
       src.destroy();
     }
-    // On an error the blob is left alone: if the append committed but its fsync failed, a row may point to it.
-    // A blob without a row is collected by the store at start.
+    let blob: BlobRef = item.body;
+    if (!crlf) {
+      // Bare LF (not from the SMTP engine): write a copy with CRLF line ends. Bare LF → CRLF can at most double the
+      // body; the trace fields come on top.
+      indexer = new PartIndexer();
+      src = await body();
+      try {
+        blob = await o.store.blobs.put(storedBody(trace, src, indexer), { maxBytes: o.maxBytes ?? trace.length + 2 * item.body.size + 2 });
+      } finally {
+        src.destroy();
+      }
+      // On an error the copy is left alone: if the append committed but its fsync failed, a row may point to it.
+      // A blob without a row is collected by the store at start.
+    }
     const mailbox = await o.store.mailbox(target.user.id);
     const rec = await mailbox.append(blob, {
       receivedAt: date,
       parts: indexer.finish(),
       deliveryId: `${item.id}:${target.address}`,
+      ...(crlf ? { prefix: trace } : {}),
     });
-    if (rec.blob.id !== blob.id) {
-      // Already delivered by an earlier attempt (crash before settle): the store kept the first copy only.
+    // Already delivered by an earlier attempt (crash before settle): the store returned the first message. (An
+    // earlier copy identical to this one in every byte and date, possible only with a frozen clock, is not told.)
+    const samePrefix = (rec.prefix ?? Buffer.alloc(0)).equals(crlf ? trace : Buffer.alloc(0));
+    if (rec.blob.id !== blob.id || rec.receivedAt.getTime() !== date.getTime() || !samePrefix) {
       o.log.info({ queueId: item.id, rcpt: rcpt.address, to: target.address, uid: rec.uid }, 'already delivered');
     }
   };

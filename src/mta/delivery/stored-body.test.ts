@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { PartIndexer, storedBody, toCrlf } from './stored-body.js';
+import { indexStored, PartIndexer, storedBody, toCrlf } from './stored-body.js';
 
 const collect = async (it: AsyncIterable<Buffer>): Promise<string> => {
   const out: Buffer[] = [];
@@ -34,4 +34,20 @@ test('storedBody prefixes the trace and indexes the parts at the offsets of the 
   const leaf = parts[1]!;
   assert.equal(stored.slice(leaf.body, leaf.end), 'hi');
   assert.equal(parts[0]!.header, 0);
+});
+
+test('indexStored indexes prefix + a CRLF body and stops at the first bare LF, across chunk boundaries', async () => {
+  const prefix = Buffer.from('Delivered-To: a@b.test\r\n');
+  const crlf: string[][] = [['Subject: x\r\n\r\nhi\r\n'], ['Subject: x\r', '\n\r\nhi\r', '\n'], ['x\ry\r\n']];
+  for (const chunks of crlf) {
+    const indexer = new PartIndexer();
+    assert.equal(await indexStored(prefix, Readable.from(chunks.map((c) => Buffer.from(c, 'latin1'))), indexer), true, JSON.stringify(chunks));
+    const whole = prefix.toString('latin1') + chunks.join('');
+    const want = new PartIndexer();
+    await collect(storedBody(prefix, Readable.from([Buffer.from(chunks.join(''), 'latin1')]), want));
+    assert.deepEqual(indexer.finish(), want.finish(), whole);
+  }
+  for (const chunks of [['a\nb'], ['a\r\n', '\n'], ['\n'], ['a\r\nb', '\nc']]) {
+    assert.equal(await indexStored(prefix, Readable.from(chunks.map((c) => Buffer.from(c, 'latin1'))), new PartIndexer()), false, JSON.stringify(chunks));
+  }
 });

@@ -1,6 +1,7 @@
 /**
- * The bytes of a delivered copy, produced as a stream: the trace fields, then the queued body with CRLF line ends,
- * with the MIME part index computed on the way (STYLE.md §7: a body is never held in one buffer).
+ * The bytes of a delivered copy: the trace fields, then the queued body with CRLF line ends, with the MIME part
+ * index computed on the way (STYLE.md §7: a body is never held in one buffer). `indexStored` only reads (for a body
+ * already in CRLF, stored as prefix + the shared queue blob); `storedBody` produces a new copy to write.
  *
  * - Line ends: the store keeps messages with CRLF line ends (their size is the POP3 size). A bare LF becomes CRLF;
  *   CRLF and bare CR pass unchanged, so a body received over SMTP (always CRLF) is kept byte for byte.
@@ -69,6 +70,31 @@ export class PartIndexer {
     this.#tokenizer.end();
     return this.#entries.sort((a, b) => a.index - b.index).map((e) => e.entry);
   }
+}
+
+/**
+ * Feeds `prefix` and then `body` to `indexer`, as long as the body has no bare LF; returns false at the first bare
+ * LF (the rest is not read: the caller must write a CRLF copy with `storedBody` and a fresh indexer instead).
+ *
+ * @example
+ * ```ts
+ * const indexer = new PartIndexer();
+ * if (await indexStored(trace, queued, indexer)) await mailbox.append(queuedRef, { prefix: trace, parts: indexer.finish(), receivedAt });
+ * ```
+ */
+export async function indexStored(prefix: Buffer, body: AsyncIterable<Uint8Array | string>, indexer: PartIndexer): Promise<boolean> {
+  indexer.write(prefix);
+  let prevCR = false;
+  for await (const raw of body) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw, 'latin1') : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+    if (chunk.length === 0) continue;
+    for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
+      if (!(i === 0 ? prevCR : chunk[i - 1] === CR)) return false;
+    }
+    indexer.write(chunk);
+    prevCR = chunk[chunk.length - 1] === CR;
+  }
+  return true;
 }
 
 /**

@@ -2,12 +2,14 @@
  * A mailbox of the MemoryStore.
  *
  * Guarantees (the Mailbox contract): UIDs unique, increasing and never reused; `append` idempotent per
- * `deliveryId` (a duplicate's own blob is dropped when nothing else uses it); `expunge` all-or-nothing and the
- * blobs deleted; `lock` exclusive per store instance.
+ * `deliveryId` (a duplicate's own blob is dropped when nothing else uses it); a message is its `prefix` (a copy,
+ * kept in the record) + a blob that may be shared, and `open` ranges span both; `expunge` all-or-nothing and the
+ * blobs nothing else refers to deleted; `lock` exclusive per store instance.
  */
 import type { Readable } from 'node:stream';
 import { MailboxLockedError, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type PartIndex } from '../store.js';
 import { formatUid } from '../ids.js';
+import { openMessage } from '../message-bytes.js';
 import { dropUnusedBlobs, type MemoryMailboxData, type MemoryState } from './memory-state.js';
 import type { MemoryBlobStore } from './memory-blobs.js';
 
@@ -35,7 +37,7 @@ export class MemoryMailbox implements Mailbox {
 
   async append(
     blob: BlobRef,
-    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string },
+    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string; prefix?: Buffer },
   ): Promise<MessageRecord> {
     if (meta.deliveryId !== undefined) {
       for (const r of this.data.messages.values()) {
@@ -46,11 +48,13 @@ export class MemoryMailbox implements Mailbox {
     }
     if (!this.blobs.map.has(blob.id)) throw new Error(`Blob not found: ${blob.id}`);
     const uid = formatUid(this.data.stamp, this.data.nextSeq++);
+    const prefix = meta.prefix && meta.prefix.length > 0 ? Buffer.from(meta.prefix) : undefined;
     const rec: MessageRecord = {
       uid,
       mailboxId: this.data.id,
       blob: { id: blob.id, size: blob.size, sha256: blob.sha256 },
-      size: blob.size,
+      ...(prefix ? { prefix } : {}),
+      size: (prefix?.length ?? 0) + blob.size,
       receivedAt: new Date(meta.receivedAt.getTime()),
       flags: [...new Set(meta.flags ?? [])],
       ...(meta.parts ? { parts: structuredClone(meta.parts) } : {}),
@@ -77,7 +81,7 @@ export class MemoryMailbox implements Mailbox {
   async open(uid: string, range?: { start: number; end: number }): Promise<Readable> {
     const r = this.data.messages.get(uid);
     if (!r) throw new Error(`No message with UID ${uid} in mailbox ${this.data.id}`);
-    return this.blobs.get(r.blob, range);
+    return openMessage(r.prefix, (br) => this.blobs.get(r.blob, br), range);
   }
 
   async setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {

@@ -15,8 +15,16 @@ export interface SqliteContext {
   readonly commit: GroupCommitter;
   readonly blobs: FileBlobStore;
   readonly instance: Instance;
-  /** Inside a write job: the ids among `ids` that no message and no queue item refers to any more. */
+  /**
+   * Inside a write job: the ids among `ids` that no message and no queue item refers to any more. The caller must
+   * pass them to `deleteBlobs` once its commit is durable; until then they count as being deleted.
+   */
   unusedBlobs(ids: Iterable<string>): string[];
+  /**
+   * Inside a write job: true when a new row may refer to the blob: a row refers to it already (so it cannot be
+   * deleted before this job commits), or no row does, it is not being deleted and its file exists (a fresh blob).
+   */
+  blobUsable(id: string): boolean;
   /** After the commit that dropped their last reference is durable: deletes blob files. */
   deleteBlobs(ids: readonly string[]): Promise<void>;
   /** Throws unless the blob file exists (a row must never point to a missing blob). */

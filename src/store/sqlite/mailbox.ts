@@ -1,18 +1,21 @@
 /**
  * A mailbox in SQLite: one row in `mailboxes` (with the never-decreasing `next_seq` that UIDs come from) and one
- * row per message in `messages`; bodies are blob files.
+ * row per message in `messages`; bodies are blob files, possibly shared with a queue item, after an optional
+ * `prefix` kept in the row (`size` counts both).
  *
  * Guarantees: a UID comes from `next_seq`, bumped in the same transaction as the insert, so it is never reused,
  * even after the last message is expunged or the process restarts; `append` is idempotent per `deliveryId`
  * (unique index per mailbox, checked in the same transaction; a duplicate's own blob is deleted when nothing
- * refers to it); `expunge` deletes its rows in one transaction and
- * the blob files only after that commit is durable; the lock is a row naming the owner and this store instance,
+ * refers to it); a row is inserted only in a transaction that sees the blob referenced already or alive and not
+ * being deleted, so a shared blob cannot vanish under a new message; `expunge` deletes its rows in one transaction
+ * and the blob files nothing else refers to only after that commit is durable; the lock is a row naming the owner and this store instance,
  * taken over only when that instance is dead (see instances.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { MailboxLockedError, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type PartIndex } from '../store.js';
 import { formatUid } from '../ids.js';
+import { openMessage } from '../message-bytes.js';
 import type { SqliteContext } from './context.js';
 
 interface MessageRow {
@@ -25,6 +28,8 @@ interface MessageRow {
   flags: string;
   parts: string | null;
   delivery_id: string | null;
+  /** Bytes before the blob; `size` = prefix length + blob size. */
+  prefix: Buffer | null;
 }
 
 /** A `mailboxes` row. */
@@ -35,10 +40,12 @@ export interface MailboxRow {
 }
 
 function toRecord(r: MessageRow): MessageRecord {
+  const prefix = r.prefix !== null && r.prefix.length > 0 ? r.prefix : undefined;
   return {
     uid: r.uid,
     mailboxId: r.mailbox_id,
-    blob: { id: r.blob_id, size: r.size, sha256: r.sha256 },
+    blob: { id: r.blob_id, size: r.size - (prefix?.length ?? 0), sha256: r.sha256 },
+    ...(prefix ? { prefix } : {}),
     size: r.size,
     receivedAt: new Date(r.received_at),
     flags: JSON.parse(r.flags) as string[],
@@ -66,12 +73,13 @@ export class SqliteMailbox implements Mailbox {
 
   async append(
     blob: BlobRef,
-    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string },
+    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string; prefix?: Buffer },
   ): Promise<MessageRecord> {
     await this.ctx.assertBlob(blob.id);
 
     const flags = JSON.stringify([...new Set(meta.flags ?? [])]);
     const parts = meta.parts ? JSON.stringify(meta.parts) : null;
+    const prefix = meta.prefix && meta.prefix.length > 0 ? Buffer.from(meta.prefix) : null;
     const res = await this.ctx.commit.write(() => {
       if (meta.deliveryId !== undefined) {
         const dup = this.ctx
@@ -83,21 +91,24 @@ export class SqliteMailbox implements Mailbox {
         .sql<[string], { uid_stamp: string; next_seq: number }>('SELECT uid_stamp, next_seq FROM mailboxes WHERE id = ?')
         .get(this.id);
       if (!mb) throw new Error(`Mailbox ${this.id} no longer exists`);
+      // A shared blob (a queue item's) may have lost its last reference since assertBlob.
+      if (!this.ctx.blobUsable(blob.id)) throw new Error(`Blob not found: ${blob.id}`);
       this.ctx.sql('UPDATE mailboxes SET next_seq = next_seq + 1 WHERE id = ?').run(this.id);
       const row: MessageRow = {
         mailbox_id: this.id,
         uid: formatUid(mb.uid_stamp, mb.next_seq),
         blob_id: blob.id,
         sha256: blob.sha256,
-        size: blob.size,
+        size: (prefix?.length ?? 0) + blob.size,
         received_at: meta.receivedAt.getTime(),
         flags,
         parts,
         delivery_id: meta.deliveryId ?? null,
+        prefix,
       };
       this.ctx.sql(
-        `INSERT INTO messages (mailbox_id, uid, blob_id, sha256, size, received_at, flags, parts, delivery_id)
-         VALUES (@mailbox_id, @uid, @blob_id, @sha256, @size, @received_at, @flags, @parts, @delivery_id)`,
+        `INSERT INTO messages (mailbox_id, uid, blob_id, sha256, size, received_at, flags, parts, delivery_id, prefix)
+         VALUES (@mailbox_id, @uid, @blob_id, @sha256, @size, @received_at, @flags, @parts, @delivery_id, @prefix)`,
       ).run(row);
       return { rec: toRecord(row), drop: [] as string[] };
     });
@@ -129,7 +140,7 @@ export class SqliteMailbox implements Mailbox {
   async open(uid: string, range?: { start: number; end: number }): Promise<Readable> {
     const r = await this.get(uid);
     if (!r) throw new Error(`No message with UID ${uid} in mailbox ${this.id}`);
-    return this.ctx.blobs.get(r.blob, range);
+    return openMessage(r.prefix, (br) => this.ctx.blobs.get(r.blob, br), range);
   }
 
   async setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {

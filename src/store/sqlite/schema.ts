@@ -75,6 +75,11 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX queue_rcpts_due ON queue_rcpts (next_attempt) WHERE state IN ('pending', 'deferred');
   `,
+  // 2: a message is `prefix` (bytes kept in the row, e.g. trace fields) + a blob that may be shared with a queue
+  // item; `size` counts both. NULL for the messages stored before (their blob holds everything).
+  `
+  ALTER TABLE messages ADD COLUMN prefix BLOB;
+  `,
 ];
 
 /** The version this program writes. */

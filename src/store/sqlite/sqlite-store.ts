@@ -11,6 +11,7 @@
  * are synchronous on the event loop (they are index lookups).
  */
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { AliasRepo, DomainRepo, Mailbox, Store, UserRepo } from '../store.js';
@@ -170,6 +171,9 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
       ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
     });
     const cache = new Map<string, Database.Statement>();
+    // Blobs whose last reference a commit dropped and whose file is not deleted yet: no new row may point to them
+    // (a message sharing a queue item's blob may be appended while that item is deleted).
+    const dying = new Set<string>();
     const used = db.prepare<[string, string], { used: number }>(
       'SELECT EXISTS (SELECT 1 FROM messages WHERE blob_id = ?) OR EXISTS (SELECT 1 FROM queue_items WHERE blob_id = ?) AS used',
     );
@@ -183,9 +187,18 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
         if (!s) cache.set(source, (s = db.prepare(source)));
         return s as unknown as Database.Statement<P, R>;
       },
-      unusedBlobs: (ids) => [...new Set(ids)].filter((id) => used.get(id, id)?.used === 0),
+      unusedBlobs: (ids) => {
+        const out = [...new Set(ids)].filter((id) => used.get(id, id)?.used === 0);
+        for (const id of out) dying.add(id);
+        return out;
+      },
+      blobUsable: (id) => used.get(id, id)?.used === 1 || (!dying.has(id) && existsSync(blobs.pathOf(id))),
       deleteBlobs: async (ids) => {
-        await Promise.all(ids.map((id) => blobs.delete(id)));
+        try {
+          await Promise.all(ids.map((id) => blobs.delete(id)));
+        } finally {
+          for (const id of ids) dying.delete(id);
+        }
       },
       assertBlob: async (id) => {
         await access(blobs.pathOf(id)).catch((err: unknown) => {
