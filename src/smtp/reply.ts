@@ -69,8 +69,8 @@ export const unknownCommand = (verb = '') => new SmtpError(500, [5, 2], verb ? `
 export const badLine = (why: string) => new SmtpError(500, [5, 2], `Syntax error: ${why}`);
 /** 500 5.5.6: a line over the limit (RFC 5321 §4.5.3.1.4, RFC 4954 §4). @example throw lineTooLong(); */
 export const lineTooLong = () => new SmtpError(500, [5, 6], 'Line too long');
-/** 502 5.5.1: a command this server does not offer. @example throw notImplemented('AUTH is not available'); */
-export const notImplemented = (why = 'Command not implemented') => new SmtpError(502, [5, 1], why);
+/** 502 5.5.1: a command this server does not offer. @example throw commandUnavailable('AUTH is not available'); */
+export const commandUnavailable = (why = 'Command not available') => new SmtpError(502, [5, 1], why);
 /** 552 5.3.4: over the message size limit (RFC 1870 §6). @example throw tooBig(); */
 export const tooBig = () => new SmtpError(552, [3, 4], 'Message size exceeds fixed maximum message size');
 /** 452 4.5.3: over the recipient limit (RFC 5321 §4.5.3.1.10). @example throw tooManyRecipients(); */

@@ -77,6 +77,20 @@ export async function startDaemonChild(t: { after(fn: () => void | Promise<void>
   };
 }
 
+/**
+ * Splits the first complete SMTP reply (every line of a multi-line reply, RFC 5321 §4.2.1) off a buffer of
+ * received text; null while it is incomplete.
+ *
+ * @example
+ * ```ts
+ * takeReply('250-a\r\n250 b\r\n354') // ['250-a\r\n250 b\r\n', '354']
+ * ```
+ */
+export function takeReply(buf: string): [reply: string, rest: string] | null {
+  const m = /^(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/.exec(buf);
+  return m ? [m[0], buf.slice(m[0].length)] : null;
+}
+
 /** A line-oriented SMTP conversation for tests: send a line, read one (possibly multi-line) reply. */
 export class SmtpLines {
   #buf = '';
@@ -112,10 +126,10 @@ export class SmtpLines {
   async reply(timeoutMs = 10_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const m = /^(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/.exec(this.#buf);
-      if (m) {
-        this.#buf = this.#buf.slice(m[0].length);
-        return m[0];
+      const got = takeReply(this.#buf);
+      if (got) {
+        this.#buf = got[1];
+        return got[0];
       }
       if (this.#closed) throw new Error(`connection closed while waiting for a reply (buffer: ${JSON.stringify(this.#buf)})`);
       const left = deadline - Date.now();

@@ -16,6 +16,7 @@
  */
 import * as net from 'node:net';
 import { prng } from './golden-gen-lib.js';
+import { takeReply } from './app-daemon.js';
 
 /** What happened to one message (see the module header). */
 export type Outcome = 'aborted' | 'unacked' | 'acked' | 'refused';
@@ -210,10 +211,10 @@ class Conn {
   async reply(timeoutMs: number): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const m = /^(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/.exec(this.#buf);
-      if (m) {
-        this.#buf = this.#buf.slice(m[0].length);
-        return m[0];
+      const got = takeReply(this.#buf);
+      if (got) {
+        this.#buf = got[1];
+        return got[0];
       }
       if (this.#closed) throw new Error('connection closed');
       const left = deadline - Date.now();

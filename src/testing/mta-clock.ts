@@ -29,16 +29,20 @@ export class FakeClock {
     return this.#timers.length;
   }
 
+  /** Fires the earliest timer due by `end` (at its own time); false when none is due. */
+  #fireNext(end: number): boolean {
+    const next = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+    if (!next) return false;
+    this.#timers = this.#timers.filter((t) => t !== next);
+    this.#ms = Math.max(this.#ms, next.at);
+    next.fn();
+    return true;
+  }
+
   /** Moves time forward, firing due timers in order (each sees `now()` at its own due time). */
   advance(ms: number): void {
     const end = this.#ms + ms;
-    for (;;) {
-      const next = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!next) break;
-      this.#timers = this.#timers.filter((t) => t !== next);
-      this.#ms = Math.max(this.#ms, next.at);
-      next.fn();
-    }
+    while (this.#fireNext(end));
     this.#ms = end;
   }
 
@@ -48,14 +52,8 @@ export class FakeClock {
    */
   async advanceAsync(ms: number, settle: () => Promise<void>): Promise<void> {
     const end = this.#ms + ms;
-    for (;;) {
-      await settle();
-      const next = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!next) break;
-      this.#timers = this.#timers.filter((t) => t !== next);
-      this.#ms = Math.max(this.#ms, next.at);
-      next.fn();
-    }
+    do await settle();
+    while (this.#fireNext(end));
     this.#ms = end;
   }
 

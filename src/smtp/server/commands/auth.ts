@@ -18,7 +18,7 @@ import {
   badBase64,
   badSequence,
   encryptionRequired,
-  notImplemented,
+  commandUnavailable,
   syntax,
   unknownMechanism,
 } from '../../reply.js';
@@ -51,7 +51,7 @@ function exchange(c: SmtpConn, initial: Buffer | null): SaslExchange {
 export async function auth(c: SmtpConn, arg: string): Promise<void> {
   if (c.info.user) throw badSequence('already authenticated'); // RFC 4954 §4
   const session = c.session!;
-  if (!isAuthSession(session)) throw notImplemented('AUTH not available');
+  if (!isAuthSession(session)) throw commandUnavailable('AUTH not available');
   const [mechText = '', initialText, extra] = arg.split(' ');
   if (mechText === '' || extra !== undefined) throw syntax('expected AUTH mechanism [initial-response]');
   const mech = mechText.toUpperCase();
