@@ -17,7 +17,8 @@
  *
  * Durability: `data()` streams the body (never held in memory) through the Received counter into
  * `store.blobs.put`, then `store.queue.enqueue`, and resolves with "Ok: queued as <id>" (sent as `250 2.0.0 …`) only after the
- * enqueue resolved (both are durable when they resolve). Over 50 Received fields → `554 5.4.6` (RFC 5321 §6.3). Any
+ * enqueue resolved (the put with `durable: false`, so a small body shares the enqueue's fsync; the body is durable
+ * when the enqueue resolves). Over 50 Received fields → `554 5.4.6` (RFC 5321 §6.3). Any
  * failure after the blob was written leaves the blob for the store's start-up collection (the enqueue may have
  * committed); nothing is acknowledged before the enqueue resolved.
  */
@@ -183,7 +184,8 @@ abstract class TransactionSession implements SmtpSession {
     }
     let blob: BlobRef;
     try {
-      blob = await store.blobs.put(counted(), { maxBytes: this.ctx.deps.maxMessageBytes });
+      // The enqueue below is the durable write that refers to the body: the body may share its fsync.
+      blob = await store.blobs.put(counted(), { maxBytes: this.ctx.deps.maxMessageBytes, durable: false });
     } catch (err) {
       if (loop) {
         log.info({ conn: this.conn.id, from, received: counter.count }, 'message refused: mail loop');

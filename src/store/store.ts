@@ -37,10 +37,23 @@ export class BlobTooLargeError extends Error {
   }
 }
 
+/** Options of BlobStore.put. */
+export interface PutOptions {
+  /** Refuse (BlobTooLargeError, nothing kept) a body longer than this. */
+  readonly maxBytes: number;
+  /**
+   * `false`: the caller follows the put at once with a durable write of the same store that refers to the blob
+   * (Queue.enqueue, Mailbox.append), and the blob need only be durable when that write resolves. A backend may then
+   * skip an fsync of its own (the SQLite store's small bodies share the WAL's). A blob that no write ever refers
+   * to is collected at the next start. Default true.
+   */
+  readonly durable?: boolean;
+}
+
 /** Immutable bodies (message files). */
 export interface BlobStore {
-  /** Streams `src` to a temporary file, fsyncs it, renames it into place and fsyncs the directory. */
-  put(src: Readable | AsyncIterable<Uint8Array>, opts: { maxBytes: number }): Promise<BlobRef>;
+  /** Streams `src` to stable storage: resolves once durable (see PutOptions.durable) with the blob's reference. */
+  put(src: Readable | AsyncIterable<Uint8Array>, opts: PutOptions): Promise<BlobRef>;
   /** Reads a blob, or a byte range of it (`end` exclusive). */
   get(ref: BlobRef | string, range?: { start: number; end: number }): Promise<Readable>;
   delete(ref: BlobRef | string): Promise<void>;

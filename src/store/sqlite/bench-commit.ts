@@ -54,7 +54,7 @@ async function run(c: Case): Promise<string> {
     };
     for (let i = 0; i < 100; i++) await one(i); // warm up
     const before = { ...store.commitStats };
-    const blobsBefore = { ...store.blobs.stats };
+    const blobsBefore = { ...store.blobs.files.stats };
     const lat: number[] = [];
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
@@ -77,7 +77,7 @@ async function run(c: Case): Promise<string> {
     const batches = store.commitStats.batches - before.batches;
     const jobs = store.commitStats.jobs - before.jobs;
     const blocked = store.commitStats.blockedMs - before.blockedMs;
-    const b = store.blobs.stats;
+    const b = store.blobs.files.stats;
     const fsyncs = (c.mode === 'sqlite-normal' ? 0 : batches) + b.fileSyncs - blobsBefore.fileSyncs + b.dirSyncs - blobsBefore.dirSyncs;
     return `| ${name(c)} | ${c.mode} | ${c.callers} | ${Math.round(lat.length / elapsed)} | ${(jobs / batches).toFixed(1)} | ${q(0.5)} | ${q(0.99)} | ${(blocked / batches).toFixed(2)} | ${store.commitStats.maxBlockedMs.toFixed(1)} | ${((100 * blocked) / (elapsed * 1000)).toFixed(0)}% | ${(loop.max / 1e6).toFixed(1)} | ${(fsyncs / jobs).toFixed(2)} |`;
   } finally {

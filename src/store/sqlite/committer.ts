@@ -27,6 +27,8 @@ export type CommitMode = 'wal-fsync' | 'sqlite-full' | 'sqlite-normal';
 
 interface Job {
   readonly fn: () => unknown;
+  /** False: answered once committed, before the fsync (a later durable commit covers it: the WAL is sequential). */
+  readonly durable: boolean;
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
   done?: { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -105,11 +107,15 @@ export class GroupCommitter {
     return new GroupCommitter(db, opts, wal);
   }
 
-  /** Runs `fn` inside the next batch; resolves with its result once the batch is durable. */
-  write<T>(fn: () => T): Promise<T> {
+  /**
+   * Runs `fn` inside the next batch; resolves with its result once the batch is durable, or, with
+   * `durable: false`, once it is committed: such a write becomes durable with the next durable commit (WAL frames
+   * reach the disk in order), so a caller that follows it with a durable write needs only that write's fsync.
+   */
+  write<T>(fn: () => T, opts: { durable?: boolean } = {}): Promise<T> {
     if (this.#failed) return Promise.reject(new Error('Storage is unusable after a failed fsync', { cause: this.#failed }));
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.#pending.push({ fn, durable: opts.durable ?? true, resolve: resolve as (v: unknown) => void, reject });
       this.#schedule();
     });
   }
@@ -154,12 +160,14 @@ export class GroupCommitter {
       this.stats.batches++;
       this.stats.jobs += jobs.length;
       this.stats.maxBatch = Math.max(this.stats.maxBatch, jobs.length);
-      if (this.wal) {
+      const durable = jobs.filter((j) => j.durable);
+      if (durable.length < jobs.length) answer(jobs.filter((j) => !j.durable));
+      if (this.wal && durable.length > 0) {
         this.#syncing = true;
-        void this.#syncWal(jobs);
+        void this.#syncWal(durable);
         return;
       }
-      answer(jobs);
+      answer(durable);
     }
     this.#after();
   }

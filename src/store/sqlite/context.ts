@@ -1,10 +1,10 @@
 /**
- * What the SQLite repositories share: the connection, the group committer, the blob files and this instance.
+ * What the SQLite repositories share: the connection, the group committer, the bodies and this instance.
  * Reads run directly on the connection (they see committed data); every write goes through `commit.write`.
  */
 import type Database from 'better-sqlite3';
-import type { FileBlobStore } from '../blob/index.js';
 import type { GroupCommitter } from './committer.js';
+import type { SqliteBlobStore } from './inline-blobs.js';
 import type { Instance } from './instances.js';
 
 /** Shared by the repositories of one SqliteStore. */
@@ -13,20 +13,22 @@ export interface SqliteContext {
   /** A prepared statement, compiled once per SQL text. */
   sql<P extends unknown[] | {} = unknown[], R = unknown>(source: string): Database.Statement<P, R>;
   readonly commit: GroupCommitter;
-  readonly blobs: FileBlobStore;
+  readonly blobs: SqliteBlobStore;
   readonly instance: Instance;
   /**
-   * Inside a write job: the ids among `ids` that no message and no queue item refers to any more. The caller must
-   * pass them to `deleteBlobs` once its commit is durable; until then they count as being deleted.
+   * Inside a write job: the ids among `ids` that no message and no queue item refers to any more. Body rows among
+   * them are deleted right here (in the same transaction); the caller must pass the result to `deleteBlobs` once
+   * its commit is durable (files); until then they count as being deleted.
    */
   unusedBlobs(ids: Iterable<string>): string[];
   /**
    * Inside a write job: true when a new row may refer to the blob: a row refers to it already (so it cannot be
-   * deleted before this job commits), or no row does, it is not being deleted and its file exists (a fresh blob).
+   * deleted before this job commits), or no row does, it is not being deleted and its body row or file exists (a
+   * fresh blob).
    */
   blobUsable(id: string): boolean;
   /** After the commit that dropped their last reference is durable: deletes blob files. */
   deleteBlobs(ids: readonly string[]): Promise<void>;
-  /** Throws unless the blob file exists (a row must never point to a missing blob). */
+  /** Throws unless the body exists (a row must never point to a missing blob). */
   assertBlob(id: string): Promise<void>;
 }

@@ -90,7 +90,7 @@ test('SqliteStore loses nothing acknowledged and leaves no half state when SIGKI
       }
       // No half state: every blob file has a row (collected at start), every row has its blob (checked above).
       const rows = (await store.queue.list()).length + (await inbox.count()).messages;
-      assert.equal(await store.blobs.countFiles(), rows, 'no blob without a row and no temp file');
+      assert.equal(await store.blobs.countStored(), rows, 'no blob without a row and no temp file');
     } finally {
       await store.close();
     }

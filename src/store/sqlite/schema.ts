@@ -80,6 +80,11 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN prefix BLOB;
   `,
+  // 3: small bodies in the database (inline-blobs.ts): committed with the group commit instead of a file and an
+  // fsync each. The id space is shared with the blob files.
+  `
+  CREATE TABLE blob_bodies (id TEXT PRIMARY KEY, data BLOB NOT NULL);
+  `,
 ];
 
 /** The version this program writes. */

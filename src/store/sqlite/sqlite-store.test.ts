@@ -6,18 +6,19 @@ import * as path from 'node:path';
 import { describeStoreContract } from '../contract.js';
 import { openSqliteStore, type CommitMode, type SqliteStore } from './index.js';
 
-async function harness(commit: CommitMode) {
+async function harness(commit: CommitMode, inlineMaxBytes?: number) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'postroom-sqlite-'));
-  let store: SqliteStore = await openSqliteStore({ dataDir, commit });
+  const opts = { dataDir, commit, ...(inlineMaxBytes !== undefined ? { inlineMaxBytes } : {}) };
+  let store: SqliteStore = await openSqliteStore(opts);
   return {
     get store() {
       return store;
     },
     reopen: async () => {
       await store.close();
-      return (store = await openSqliteStore({ dataDir, commit }));
+      return (store = await openSqliteStore(opts));
     },
-    storedBlobs: () => store.blobs.countFiles(),
+    storedBlobs: () => store.blobs.countStored(),
     cleanup: async () => {
       await store.close();
       await rm(dataDir, { recursive: true, force: true });
@@ -27,6 +28,40 @@ async function harness(commit: CommitMode) {
 
 describeStoreContract('SqliteStore', () => harness('wal-fsync'));
 describeStoreContract("SqliteStore with commit 'sqlite-full'", () => harness('sqlite-full'));
+describeStoreContract('SqliteStore with every body in a file (inlineMaxBytes 0)', () => harness('wal-fsync', 0));
+
+test('SqliteBlobStore keeps a body up to inlineMaxBytes in the database and streams a larger one to a file', async (t) => {
+  const { Readable } = await import('node:stream');
+  const { createHash } = await import('node:crypto');
+  const { existsSync } = await import('node:fs');
+  const h = await harness('wal-fsync', 1000);
+  t.after(() => h.cleanup());
+  const blobs = h.store.blobs;
+  const chunks = (n: number, size: number) => Array.from({ length: n }, (_, i) => Buffer.alloc(size, 97 + (i % 26)));
+  const read = async (id: string) => Buffer.concat(await (await blobs.get(id)).toArray());
+  const small = chunks(4, 250); // exactly 1000 bytes: a row
+  const big = chunks(9, 300); // 2700 bytes: 4 chunks read before the switch, then the rest of the same source
+  const a = await blobs.put(Readable.from(small), { maxBytes: 5000 });
+  const b = await blobs.put(Readable.from(big), { maxBytes: 5000 });
+  assert.equal(blobs.hasRow(a.id), true);
+  assert.equal(existsSync(blobs.files.pathOf(a.id)), false);
+  assert.equal(blobs.hasRow(b.id), false);
+  assert.equal(existsSync(blobs.files.pathOf(b.id)), true);
+  for (const [ref, parts] of [[a, small], [b, big]] as const) {
+    const all = Buffer.concat(parts);
+    assert.equal(ref.size, all.length);
+    assert.equal(ref.sha256, createHash('sha256').update(all).digest('hex'));
+    assert.deepEqual(await read(ref.id), all);
+  }
+  assert.deepEqual(Buffer.concat(await (await blobs.get(a, { start: 10, end: 20 })).toArray()), Buffer.concat(small).subarray(10, 20));
+  const { BlobTooLargeError } = await import('../store.js');
+  await assert.rejects(blobs.put(Readable.from(chunks(3, 300)), { maxBytes: 800 }), BlobTooLargeError, 'over maxBytes before the switch');
+  await assert.rejects(blobs.put(Readable.from(big), { maxBytes: 2000 }), BlobTooLargeError, 'over maxBytes after the switch');
+  assert.equal(await blobs.countStored(), 2, 'nothing left of the refused bodies');
+  await blobs.delete(a);
+  assert.equal(blobs.hasRow(a.id), false);
+  await assert.rejects(blobs.get(a.id), /Blob not found/);
+});
 
 test('openSqliteStore example: a store in a fresh data directory', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'postroom-sqlite-'));

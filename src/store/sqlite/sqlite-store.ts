@@ -18,6 +18,7 @@ import type { AliasRepo, DomainRepo, Mailbox, Store, UserRepo } from '../store.j
 import { newId, newUidStamp } from '../ids.js';
 import { FileBlobStore, fsyncDir, shards } from '../blob/index.js';
 import { SqliteAliases, SqliteDomains, SqliteUsers } from './accounts.js';
+import { SqliteBlobStore } from './inline-blobs.js';
 import { GroupCommitter, type CommitMode, type CommitStats } from './committer.js';
 import type { SqliteContext } from './context.js';
 import { Instance } from './instances.js';
@@ -35,6 +36,8 @@ export interface SqliteStoreOptions {
   readonly checkpointBytes?: number;
   /** Most writes per group commit (default 1000; 1 turns grouping off, for measurements). */
   readonly maxBatch?: number;
+  /** Largest body kept in the database instead of a file (default 64 KiB; 0: files only). See inline-blobs.ts. */
+  readonly inlineMaxBytes?: number;
 }
 
 /** What the start-up maintenance did. */
@@ -53,6 +56,11 @@ function nextShard(s: string): string {
 
 async function collectGarbage(db: Database.Database, blobs: FileBlobStore): Promise<Omit<StartupReport, 'collected'>> {
   const tempFiles = await blobs.removeTempFiles();
+  // Body rows are deleted with their last reference, so none should be orphaned; a store written by a program
+  // that crashed mid-way through a newer protocol is still cleaned here.
+  const orphanRows = db
+    .prepare('DELETE FROM blob_bodies WHERE id NOT IN (SELECT blob_id FROM messages) AND id NOT IN (SELECT blob_id FROM queue_items)')
+    .run().changes;
   const used = db.prepare<[string, string, string, string], { blob_id: string }>(
     `SELECT blob_id FROM messages WHERE blob_id >= ? AND blob_id < ?
      UNION SELECT blob_id FROM queue_items WHERE blob_id >= ? AND blob_id < ?`,
@@ -73,7 +81,7 @@ async function collectGarbage(db: Database.Database, blobs: FileBlobStore): Prom
   // Queue leases of dead processes too: their workers will never settle them, and waiting for the lease to run out
   // (minutes) would hold acknowledged mail back after every crash.
   const staleLeases = db.prepare('UPDATE queue_items SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL').run().changes;
-  return { tempFiles, orphanBlobs, staleLocks, staleLeases };
+  return { tempFiles, orphanBlobs: orphanBlobs + orphanRows, staleLocks, staleLeases };
 }
 
 /**
@@ -99,7 +107,7 @@ export class SqliteStore implements Store {
     this.queue = new SqliteQueue(ctx);
   }
 
-  get blobs(): FileBlobStore {
+  get blobs(): SqliteBlobStore {
     return this.#ctx.blobs;
   }
 
@@ -150,7 +158,7 @@ export class SqliteStore implements Store {
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
   const dataDir = path.resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const blobs = await FileBlobStore.open(dataDir);
+  const files = await FileBlobStore.open(dataDir);
   const dbPath = path.join(dataDir, 'postroom.db');
   const db = new Database(dbPath);
   let instance: Instance | undefined;
@@ -163,13 +171,14 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     await fsyncDir(dataDir);
     instance = await Instance.register(dataDir);
     let startup: StartupReport = { collected: false, tempFiles: 0, orphanBlobs: 0, staleLocks: 0, staleLeases: 0 };
-    if ((await instance.others()).length === 0) startup = { collected: true, ...(await collectGarbage(db, blobs)) };
+    if ((await instance.others()).length === 0) startup = { collected: true, ...(await collectGarbage(db, files)) };
     const commit = await GroupCommitter.start(db, {
       dbPath,
       mode: opts.commit ?? 'wal-fsync',
       ...(opts.checkpointBytes !== undefined ? { checkpointBytes: opts.checkpointBytes } : {}),
       ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
     });
+    const blobs = new SqliteBlobStore(db, commit, files, opts.inlineMaxBytes);
     const cache = new Map<string, Database.Statement>();
     // Blobs whose last reference a commit dropped and whose file is not deleted yet: no new row may point to them
     // (a message sharing a queue item's blob may be appended while that item is deleted).
@@ -188,20 +197,21 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
         return s as unknown as Database.Statement<P, R>;
       },
       unusedBlobs: (ids) => {
-        const out = [...new Set(ids)].filter((id) => used.get(id, id)?.used === 0);
+        const out = [...new Set(ids)].filter((id) => used.get(id, id)?.used === 0 && !blobs.deleteRow(id));
         for (const id of out) dying.add(id);
         return out;
       },
-      blobUsable: (id) => used.get(id, id)?.used === 1 || (!dying.has(id) && existsSync(blobs.pathOf(id))),
+      blobUsable: (id) => used.get(id, id)?.used === 1 || (!dying.has(id) && (blobs.hasRow(id) || existsSync(files.pathOf(id)))),
       deleteBlobs: async (ids) => {
         try {
-          await Promise.all(ids.map((id) => blobs.delete(id)));
+          await Promise.all(ids.map((id) => files.delete(id)));
         } finally {
           for (const id of ids) dying.delete(id);
         }
       },
       assertBlob: async (id) => {
-        await access(blobs.pathOf(id)).catch((err: unknown) => {
+        if (blobs.hasRow(id)) return;
+        await access(files.pathOf(id)).catch((err: unknown) => {
           throw new Error(`Blob not found: ${id}`, { cause: err });
         });
       },
