@@ -1,0 +1,22 @@
+/**
+ * LIST [msg] (RFC 1939 §5): "n size" for one message, or a multi-line scan listing of every message not marked
+ * deleted. Sizes are the snapshot's (the octets sent by RETR before byte-stuffing), never recomputed.
+ */
+import { syntax } from '../../reply.js';
+import type { Pop3Conn } from '../conn.js';
+
+/** LIST [msg]. */
+export async function list(c: Pop3Conn, arg: string): Promise<void> {
+  if (arg.includes(' ')) throw syntax('expected LIST [message]');
+  if (arg !== '') {
+    const { n, msg } = c.message(arg);
+    c.reply(`${n} ${msg.size}`);
+    return;
+  }
+  const lines: string[] = [];
+  c.maildrop!.messages.forEach((m, i) => {
+    if (!c.deleted.has(i + 1)) lines.push(`${i + 1} ${m.size}`);
+  });
+  const { count, octets } = c.totals();
+  c.replyLines(`${count} messages (${octets} octets)`, lines);
+}
