@@ -1,9 +1,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { applyFlags, applyToml, checkConfig, ConfigError, defaultConfig, loadConfig, type Config } from './config.js';
+import { defaultPop3Limits } from '../pop3/index.js';
+import { repoRoot } from '../testing/peers.js';
+import { applyFlags, applyToml, checkConfig, ConfigError, defaultConfig, KEYS, loadConfig, type Config } from './config.js';
 import { duration, listen, showValue, size } from './config-schema.js';
 
 const ctx = { baseDir: '/etc/postroom' };
@@ -21,6 +23,30 @@ test('defaultConfig: data in ./data, domain localhost, SMTP 2525, submission 258
   assert.equal(c.smtp.maxMessageBytes, 25 * 1024 * 1024);
   assert.equal(c.smtp.bareNewline, 'reject');
   assert.ok(c.hostname.length > 0);
+});
+
+test('defaultConfig: POP3 limits are the server\'s own defaults; USER/PASS without TLS on loopback only; APOP off', () => {
+  const p = defaultConfig('/').pop3;
+  assert.deepEqual(p, {
+    maxLineLength: defaultPop3Limits.maxLineBytes,
+    maxAuthLineLength: defaultPop3Limits.maxAuthLineBytes,
+    idleTimeoutMs: defaultPop3Limits.idleTimeoutMs,
+    sessionTimeoutMs: defaultPop3Limits.sessionTimeoutMs,
+    maxErrors: defaultPop3Limits.maxErrors,
+    maxConnections: defaultPop3Limits.maxConnections,
+    maxConnectionsPerIp: defaultPop3Limits.maxConnectionsPerIp,
+    authFailureDelayMs: defaultPop3Limits.authFailureDelayMs,
+    authWithoutTls: 'loopback',
+    apop: false,
+  });
+  // RFC 1939 §3: the autologout timer is at least 10 minutes.
+  assert.ok(p.idleTimeoutMs >= 600_000);
+  assert.equal(defaultConfig('/').listen.pop3s, null);
+});
+
+test('every configuration key is documented in docs/configuration.md', () => {
+  const doc = readFileSync(path.join(repoRoot, 'docs', 'configuration.md'), 'utf8');
+  for (const k of KEYS) assert.ok(doc.includes(`| \`${k.key}\` |`), `${k.key} has a row in docs/configuration.md`);
 });
 
 test('schema examples: size, duration, listen, showValue', () => {
@@ -63,6 +89,18 @@ const good: [toml: string, check: (c: Config) => unknown, want: unknown][] = [
   ['listen.web = "localhost:8080"', (c) => c.listen.web, { host: 'localhost', port: 8080 }],
   ['[tls]\ncert = "cert.pem"\nkey = "/k/key.pem"', (c) => c.tls, { cert: '/etc/postroom/cert.pem', key: '/k/key.pem' }],
   ['shutdown_timeout = "10s"', (c) => c.shutdownTimeoutMs, 10_000],
+  ['pop3.max_line_length = 1024', (c) => c.pop3.maxLineLength, 1024],
+  ['pop3.max_auth_line_length = 4096', (c) => c.pop3.maxAuthLineLength, 4096],
+  ['pop3.idle_timeout = "30m"', (c) => c.pop3.idleTimeoutMs, 1_800_000],
+  ['pop3.session_timeout = "2h"', (c) => c.pop3.sessionTimeoutMs, 7_200_000],
+  ['pop3.max_errors = 5', (c) => c.pop3.maxErrors, 5],
+  ['pop3.max_connections = 50', (c) => c.pop3.maxConnections, 50],
+  ['pop3.max_connections_per_ip = 3', (c) => c.pop3.maxConnectionsPerIp, 3],
+  ['pop3.auth_failure_delay = "0s"', (c) => c.pop3.authFailureDelayMs, 0],
+  ['pop3.auth_without_tls = "never"', (c) => c.pop3.authWithoutTls, 'never'],
+  ['pop3.auth_without_tls = true', (c) => c.pop3.authWithoutTls, 'always'],
+  ['[pop3]\napop = true', (c) => c.pop3.apop, true],
+  ['listen.pop3s = "0.0.0.0:995"', (c) => c.listen.pop3s, { host: '0.0.0.0', port: 995 }],
 ];
 
 for (const [toml, get, want] of good) {
@@ -98,6 +136,20 @@ const badValues: [toml: string, error: string][] = [
   ['[smtp]\nmax_message_size = "big"', 'config: smtp.max_message_size = "big": expected a size like 25MiB (at least 1024 bytes)'],
   ['smtp = 1', 'config: smtp = 1: expected a known key (see docs/configuration.md)'],
   ['hostname = ', `config: ${FILE}:1:12: invalid value`],
+  ['pop3.max_line_length = 254', 'config: pop3.max_line_length = 254: expected a whole number from 255 to 1048576'],
+  ['pop3.max_auth_line_length = 100', 'config: pop3.max_auth_line_length = 100: expected a whole number from 255 to 1048576'],
+  ['pop3.idle_timeout = "9m59s"', 'config: pop3.idle_timeout = "9m59s": expected a duration of at least 10m (RFC 1939 §3)'],
+  ['pop3.idle_timeout = 600', 'config: pop3.idle_timeout = 600: expected a duration of at least 10m (RFC 1939 §3)'],
+  ['pop3.session_timeout = "10"', 'config: pop3.session_timeout = "10": expected a duration like 300s, 5m, 1h or 5d'],
+  ['pop3.max_errors = 0', 'config: pop3.max_errors = 0: expected a whole number from 1 to 10000'],
+  ['pop3.max_connections = -1', 'config: pop3.max_connections = -1: expected a whole number from 1 to 1000000'],
+  ['pop3.max_connections_per_ip = 0', 'config: pop3.max_connections_per_ip = 0: expected a whole number from 1 to 1000000'],
+  ['pop3.auth_failure_delay = "2"', 'config: pop3.auth_failure_delay = "2": expected a duration like 300s, 5m, 1h or 5d'],
+  ['pop3.auth_without_tls = "sometimes"', 'config: pop3.auth_without_tls = "sometimes": expected true, false, "never", "loopback" or "always"'],
+  ['pop3.apop = "yes"', 'config: pop3.apop = "yes": expected true or false'],
+  ['pop3.max_line_length = 20000', 'config: pop3.max_auth_line_length = 12288: expected a whole number of at least pop3.max_line_length (20000)'],
+  // The lockout is shared with SMTP: there is no POP3 key of its own.
+  ['pop3.auth_lockout_failures = 3', 'config: pop3.auth_lockout_failures = 3: expected a known key (see docs/configuration.md)'],
 ];
 
 for (const [toml, error] of badValues) {

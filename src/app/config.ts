@@ -12,9 +12,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { defaultSmtpLimits } from '../smtp/index.js';
+import { defaultPop3Limits } from '../pop3/index.js';
 import { DEFAULT_BACKOFF } from '../mta/index.js';
 import {
   BAD,
+  boolean,
   domainName,
   duration,
   filePath,
@@ -62,6 +64,25 @@ export interface SmtpConfig {
   readonly minFreeDisk: number | null;
 }
 
+/**
+ * The POP3 server's limits and policy switches (issue 4 §1–2): the fields of Pop3Limits, except the AUTH lockout,
+ * which is shared with SMTP (`smtp.auth_lockout_*`: one throttle for every listener).
+ */
+export interface Pop3Config {
+  readonly maxLineLength: number;
+  readonly maxAuthLineLength: number;
+  readonly idleTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly maxErrors: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  readonly authFailureDelayMs: number;
+  /** Where USER/PASS and AUTH are allowed without TLS: never, to loopback clients only, or always. */
+  readonly authWithoutTls: 'never' | 'loopback' | 'always';
+  /** Offer APOP (RFC 1939 §7) to users with an APOP secret. */
+  readonly apop: boolean;
+}
+
 /** The whole configuration, with every default filled in. */
 export interface Config {
   /** The file it was read from, or null. */
@@ -80,6 +101,7 @@ export interface Config {
   readonly listen: { readonly [S in ServiceName]: ListenAddress | null };
   readonly tls: { readonly cert: string | null; readonly key: string | null };
   readonly smtp: SmtpConfig;
+  readonly pop3: Pop3Config;
   readonly queue: { readonly minBackoffMs: number; readonly maxBackoffMs: number; readonly lifetimeMs: number };
 }
 
@@ -139,7 +161,7 @@ export function defaultConfig(cwd: string = process.cwd()): Config {
       web: { host: '127.0.0.1', port: 8025 },
     },
     tls: { cert: null, key: null },
-    // The defaults are the protocol engine's and the queue's own, so the two can never disagree.
+    // The defaults are the protocol engines' and the queue's own, so they can never disagree.
     smtp: {
       maxMessageBytes: defaultSmtpLimits.maxMessageBytes,
       maxRecipients: defaultSmtpLimits.maxRecipients,
@@ -157,6 +179,19 @@ export function defaultConfig(cwd: string = process.cwd()): Config {
       authLockoutFailures: defaultSmtpLimits.authMaxFailures,
       authLockoutWindowMs: defaultSmtpLimits.authWindowMs,
       minFreeDisk: null,
+    },
+    pop3: {
+      maxLineLength: defaultPop3Limits.maxLineBytes,
+      maxAuthLineLength: defaultPop3Limits.maxAuthLineBytes,
+      idleTimeoutMs: defaultPop3Limits.idleTimeoutMs,
+      sessionTimeoutMs: defaultPop3Limits.sessionTimeoutMs,
+      maxErrors: defaultPop3Limits.maxErrors,
+      maxConnections: defaultPop3Limits.maxConnections,
+      maxConnectionsPerIp: defaultPop3Limits.maxConnectionsPerIp,
+      authFailureDelayMs: defaultPop3Limits.authFailureDelayMs,
+      authWithoutTls: 'loopback',
+      // Off: APOP needs every secret stored in clear, and MD5 is weaker than TLS with PASS (issue 4 §1).
+      apop: false,
     },
     queue: { minBackoffMs: DEFAULT_BACKOFF.minMs, maxBackoffMs: DEFAULT_BACKOFF.maxMs, lifetimeMs: DEFAULT_BACKOFF.lifetimeMs },
   };
@@ -219,6 +254,17 @@ export const KEYS: readonly KeySpec[] = [
   key('smtp.auth_lockout_failures', integer(1, 1_000_000), (c, v) => (c.smtp.authLockoutFailures = v)),
   key('smtp.auth_lockout_window', duration(), (c, v) => (c.smtp.authLockoutWindowMs = v)),
   key('smtp.min_free_disk', size(), (c, v) => (c.smtp.minFreeDisk = v)),
+  key('pop3.auth_without_tls', authWithoutTls, (c, v) => (c.pop3.authWithoutTls = v)),
+  key('pop3.apop', boolean, (c, v) => (c.pop3.apop = v)),
+  key('pop3.max_line_length', integer(255, 1_048_576), (c, v) => (c.pop3.maxLineLength = v)),
+  key('pop3.max_auth_line_length', integer(255, 1_048_576), (c, v) => (c.pop3.maxAuthLineLength = v)),
+  // RFC 1939 §3: an autologout timer, if any, must be of at least 10 minutes.
+  key('pop3.idle_timeout', { ...duration(600_000), expected: 'a duration of at least 10m (RFC 1939 §3)' }, (c, v) => (c.pop3.idleTimeoutMs = v)),
+  key('pop3.session_timeout', duration(1000), (c, v) => (c.pop3.sessionTimeoutMs = v)),
+  key('pop3.max_errors', integer(1, 10_000), (c, v) => (c.pop3.maxErrors = v)),
+  key('pop3.max_connections', integer(1, 1_000_000), (c, v) => (c.pop3.maxConnections = v)),
+  key('pop3.max_connections_per_ip', integer(1, 1_000_000), (c, v) => (c.pop3.maxConnectionsPerIp = v)),
+  key('pop3.auth_failure_delay', duration(), (c, v) => (c.pop3.authFailureDelayMs = v)),
   key('queue.min_backoff', duration(1000), (c, v) => (c.queue.minBackoffMs = v)),
   key('queue.max_backoff', duration(1000), (c, v) => (c.queue.maxBackoffMs = v)),
   key('queue.lifetime', duration(1000), (c, v) => (c.queue.lifetimeMs = v)),
@@ -322,6 +368,9 @@ export function checkConfig(c: Config): Config {
     throw bad('queue.max_backoff', `${c.queue.maxBackoffMs / 1000}s`, `a duration of at least queue.min_backoff (${c.queue.minBackoffMs / 1000}s)`);
   }
   if (c.domains.length === 0) throw bad('domains', [], 'at least one domain name');
+  if (c.pop3.maxAuthLineLength < c.pop3.maxLineLength) {
+    throw bad('pop3.max_auth_line_length', c.pop3.maxAuthLineLength, `a whole number of at least pop3.max_line_length (${c.pop3.maxLineLength})`);
+  }
   return c;
 }
 

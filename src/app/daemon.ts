@@ -2,26 +2,38 @@
  * The server process: start every configured service in one process, run until SIGTERM/SIGINT, stop gracefully.
  *
  * Start order: the data directory and store (migrations), the configured domains, TLS (configured or
- * self-signed), the MTA (submit backend, queue runner), the SMTP listeners (ports below 1024 are bound while still
- * root), then privileges are dropped to `user`, the queue runner starts, and the banner is printed: each service's
- * address, the data directory and how to add the first user.
+ * self-signed), the MTA (submit backend, queue runner) and the POP3 maildrop backend, the SMTP listeners and then
+ * the POP3 listeners (ports below 1024 are bound while still root; one AUTH lockout shared by all of them), then
+ * privileges are dropped to `user`, the queue runner starts, and the banner is printed: each service's address,
+ * the data directory and how to add the first user.
  *
- * Stop (SIGTERM or SIGINT): the listeners stop accepting and answer new connections `421 4.3.2`, transactions in
- * flight may finish until `shutdown_timeout`, the queue runner finishes its attempts, the store is closed, and
- * the exit code is 0. A second signal exits at once with code 1 (nothing acknowledged is lost: 250 was only sent
- * after the queue commit). SIGHUP reloads the TLS certificate and key.
- * Limits: POP3 and webmail are accepted in the configuration and printed as "not available yet".
+ * Stop (SIGTERM or SIGINT): the listeners stop accepting and answer new connections (`421 4.3.2`, `-ERR`),
+ * transactions and POP3 sessions in flight may finish until `shutdown_timeout`, the queue runner finishes its
+ * attempts, the store is closed, and the exit code is 0. A second signal exits at once with code 1 (nothing
+ * acknowledged is lost: 250 was only sent after the queue commit, POP3 `+OK` to QUIT only after the expunge).
+ * SIGHUP reloads the TLS certificate and key for every listener.
+ * Limits: webmail is accepted in the configuration and printed as "not available yet".
  */
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import type { SmtpServer } from '../smtp/index.js';
+import type { AuthThrottle } from '../proto/index.js';
 import type { Store } from '../store/index.js';
 import type { Config, ListenAddress, ServiceName } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { dropPrivileges, resolveRunAs } from './privileges.js';
 import { loadTls, type TlsMaterial } from './tls.js';
 import { ConfigError } from './config.js';
-import { buildMta, buildSmtpServer, openStore, SMTP_SERVICES, type Mta } from './wiring.js';
+import {
+  buildMta,
+  buildPop3Backend,
+  buildPop3Server,
+  buildSmtpServer,
+  newAuthThrottle,
+  openStore,
+  POP3_SERVICES,
+  SMTP_SERVICES,
+  type Mta,
+} from './wiring.js';
 
 /** A running server. */
 export interface Daemon {
@@ -44,8 +56,8 @@ const WHAT: Record<ServiceName, string> = {
   smtp: 'MX: mail from other servers for your domains',
   submission: 'your users send mail (STARTTLS + AUTH)',
   submissions: 'your users send mail (implicit TLS + AUTH)',
-  pop3: 'not available yet',
-  pop3s: 'not available yet',
+  pop3: 'your users fetch mail (STLS + USER/PASS or AUTH)',
+  pop3s: 'your users fetch mail (implicit TLS)',
   web: 'webmail, not available yet',
 };
 
@@ -77,13 +89,26 @@ async function ensureDomains(store: Store, domains: readonly string[]): Promise<
   for (const d of domains) if (!(await store.domains.has(d))) await store.domains.add(d);
 }
 
-async function listenAll(config: Config, mta: Mta, tls: TlsMaterial, log: Logger): Promise<Map<ServiceName, { server: SmtpServer; address: AddressInfo }>> {
-  const started = new Map<ServiceName, { server: SmtpServer; address: AddressInfo }>();
+/** What the daemon needs of every protocol server (SmtpServer and Pop3Server have the same lifecycle). */
+interface Listener {
+  listen(port: number, host: string): Promise<AddressInfo>;
+  setTls(tls: { key: string; cert: string }): void;
+  close(opts: { deadlineMs?: number }): Promise<void>;
+}
+
+type Started = Map<ServiceName, { server: Listener; address: AddressInfo }>;
+
+async function listenAll(config: Config, store: Store, mta: Mta, tls: TlsMaterial, log: Logger, throttle: AuthThrottle): Promise<Started> {
+  const started: Started = new Map();
+  const pop3 = buildPop3Backend(store, log);
+  const services: [ServiceName, () => Listener][] = [];
+  for (const s of SMTP_SERVICES) services.push([s, () => buildSmtpServer(s, config, mta.backend, tls, log, throttle)]);
+  for (const s of POP3_SERVICES) services.push([s, () => buildPop3Server(s, config, pop3, tls, log, throttle)]);
   try {
-    for (const service of SMTP_SERVICES) {
+    for (const [service, build] of services) {
       const at = config.listen[service];
       if (!at) continue;
-      const server = buildSmtpServer(service, config, mta.backend, tls, log);
+      const server = build();
       try {
         started.set(service, { server, address: await server.listen(at.port, at.host) });
       } catch (err) {
@@ -112,14 +137,14 @@ async function listenAll(config: Config, mta: Mta, tls: TlsMaterial, log: Logger
 export async function startDaemon(config: Config, io: DaemonIo, log: Logger = createLogger({ level: config.logLevel })): Promise<Daemon> {
   const runAs = await resolveRunAs(config.user);
   const store = await openStore(config, { create: true });
-  let servers = new Map<ServiceName, { server: SmtpServer; address: AddressInfo }>();
+  let servers: Started = new Map();
   let mta: Mta | undefined;
   try {
     await ensureDomains(store, config.domains);
     const tls = await loadTls(config);
     if (tls.source === 'generated') log.info({ cert: tls.certFile }, 'generated a self-signed TLS certificate');
     mta = buildMta(store, config, log);
-    servers = await listenAll(config, mta, tls, log);
+    servers = await listenAll(config, store, mta, tls, log, newAuthThrottle(config));
     if (runAs) {
       await dropPrivileges(runAs, config.dataDir);
       log.info({ user: runAs.name, uid: runAs.uid }, 'dropped privileges');

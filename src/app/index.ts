@@ -14,6 +14,7 @@ export {
   type ConfigFlags,
   type ListenAddress,
   type LogLevel,
+  type Pop3Config,
   type ServiceName,
   type SmtpConfig,
 } from './config.js';
@@ -39,6 +40,18 @@ export {
 export { startDaemon, runDaemon, type Daemon, type DaemonIo } from './daemon.js';
 export { createLogger, type Logger } from './log.js';
 export { generateSelfSigned, loadTls, type TlsMaterial, type TlsSettings } from './tls.js';
-export { buildMta, buildSmtpServer, openStore, SMTP_SERVICES, type Mta, type SmtpService } from './wiring.js';
+export {
+  buildMta,
+  buildPop3Backend,
+  buildPop3Server,
+  buildSmtpServer,
+  newAuthThrottle,
+  openStore,
+  POP3_SERVICES,
+  SMTP_SERVICES,
+  type Mta,
+  type Pop3Service,
+  type SmtpService,
+} from './wiring.js';
 export { dropPrivileges, lookupUser, resolveRunAs, type SystemUser } from './privileges.js';
 export type { Store } from '../store/index.js';

@@ -7,6 +7,11 @@ import { openStore } from '../app/index.js';
 import { verifyPassword } from '../store/index.js';
 import { fakeTty, runCli, tempDir } from '../testing/app-cli.js';
 
+/** What `user apop` says on standard error after setting a secret (never after --clear or a refusal). */
+const APOP_WARNING =
+  'postroom: warning: the APOP secret is stored in clear (APOP needs it) and APOP is weaker than USER/PASS over TLS; ' +
+  'use a secret different from the password, and enable APOP with pop3.apop = true only for clients that cannot use TLS\n';
+
 test('postroom user add/list/passwd/apop/del against a data directory', async (t) => {
   const dir = path.join(tempDir(t), 'data');
   const d = ['--data-dir', dir];
@@ -39,7 +44,7 @@ test('postroom user add/list/passwd/apop/del against a data directory', async (t
   assert.deepEqual(r, { code: 1, out: '', err: 'postroom: no user nobody@example.test\n' });
 
   r = await runCli(['user', 'apop', 'bob@example.test', '--secret-stdin', ...d], 'apop secret\n');
-  assert.deepEqual(r, { code: 0, out: 'APOP secret set for bob@example.test\n', err: '' });
+  assert.deepEqual(r, { code: 0, out: 'APOP secret set for bob@example.test\n', err: APOP_WARNING });
   r = await runCli(['user', 'list', '--json', ...d]);
   const listed = JSON.parse(r.out) as { address: string; apop: boolean }[];
   assert.deepEqual(listed.map((u) => [u.address, u.apop]), [['Ann@example.test', false], ['bob@example.test', true]]);
@@ -65,6 +70,30 @@ test('postroom user add/list/passwd/apop/del against a data directory', async (t
   assert.deepEqual(r, { code: 0, out: 'deleted user bob@example.test\n', err: '' });
   r = await runCli(['user', 'del', 'bob@example.test', ...d]);
   assert.deepEqual(r, { code: 1, out: '', err: 'postroom: no user bob@example.test\n' });
+});
+
+test('postroom user apop: --clear and --secret-stdin exclude each other; an empty secret is refused; no warning on refusal', async (t) => {
+  const dir = path.join(tempDir(t), 'data');
+  const d = ['--data-dir', dir];
+  assert.equal((await runCli(['user', 'add', 'ann@example.test', '--password-stdin', ...d], 'pw\n')).code, 0);
+  let r = await runCli(['user', 'apop', 'ann@example.test', '--clear', '--secret-stdin', ...d], 'x\n');
+  assert.deepEqual(r, { code: 2, out: '', err: 'postroom: --clear and --secret-stdin exclude each other\n' });
+  r = await runCli(['user', 'apop', 'ann@example.test', '--secret-stdin', ...d], '\n');
+  assert.deepEqual(r, { code: 2, out: '', err: 'postroom: empty APOP secret refused (use --clear to remove it)\n' });
+  r = await runCli(['user', 'apop', 'nobody@example.test', '--secret-stdin', ...d], 'x\n');
+  assert.deepEqual(r, { code: 1, out: '', err: 'postroom: no user nobody@example.test\n' });
+  r = await runCli(['user', 'apop', 'ann@example.test', '--secret-stdin', ...d], 'tanstaaf\n');
+  assert.deepEqual(r, { code: 0, out: 'APOP secret set for ann@example.test\n', err: APOP_WARNING });
+  r = await runCli(['user', 'list', ...d]);
+  assert.match(r.out, /^ann@example\.test {2}created \d{4}-\d\d-\d\d {2}APOP\n$/);
+  r = await runCli(['user', 'apop', 'ann@example.test', '--clear', ...d]);
+  assert.deepEqual(r, { code: 0, out: 'APOP secret cleared for ann@example.test\n', err: '' });
+  const store = await openStore({ dataDir: dir }, { create: false });
+  try {
+    assert.equal((await store.users.get('ann@example.test'))?.apopSecret, null);
+  } finally {
+    await store.close();
+  }
 });
 
 test('postroom domain add/list/del', async (t) => {
@@ -177,7 +206,7 @@ test('postroom user add and passwd ask twice on a terminal, without echo; a mism
   r = await runCli(['user', 'passwd', 'ann@t.test', ...d], fakeTty(['\r']).stdin);
   assert.deepEqual(r, { code: 2, out: '', err: 'New password: \npostroom: empty password refused\n' });
   r = await runCli(['user', 'apop', 'ann@t.test', ...d], fakeTty(['s3cret\r', 's3cret\r']).stdin);
-  assert.deepEqual(r, { code: 0, out: 'APOP secret set for ann@t.test\n', err: 'New APOP secret: \nRepeat the APOP secret: \n' });
+  assert.deepEqual(r, { code: 0, out: 'APOP secret set for ann@t.test\n', err: `New APOP secret: \nRepeat the APOP secret: \n${APOP_WARNING}` });
 
   const store = await openStore({ dataDir: dir }, { create: false });
   try {

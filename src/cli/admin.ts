@@ -72,6 +72,15 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(1)} GiB`;
 }
 
+/**
+ * Said on standard error whenever a secret is set. RFC 1939 §7 APOP needs the secret itself on the server (it is
+ * stored in clear, unlike passwords) and protects it only with MD5 over a plaintext connection (RFC 6151 §2.1);
+ * RFC 8314 asks for TLS instead. The server offers APOP only with `pop3.apop = true`.
+ */
+const APOP_WARNING =
+  'postroom: warning: the APOP secret is stored in clear (APOP needs it) and APOP is weaker than USER/PASS over TLS; ' +
+  'use a secret different from the password, and enable APOP with pop3.apop = true only for clients that cannot use TLS\n';
+
 function registerUser(program: Command, io: CliIo, setCode: SetCode): void {
   const user = program.command('user').description('add, list and delete users; set passwords and APOP secrets');
   storeOptions(user.command('add').description('add a user (asks for the password twice on a terminal)'))
@@ -109,7 +118,7 @@ function registerUser(program: Command, io: CliIo, setCode: SetCode): void {
         io.out(`password changed for ${await setPassword(store, address, password)}\n`);
       });
     });
-  storeOptions(user.command('apop').description('set or clear the shared secret for POP3 APOP (stored in clear, as APOP needs it)'))
+  storeOptions(user.command('apop').description('set or clear the POP3 APOP secret (stored in clear; APOP is weaker than TLS with a password)'))
     .argument('<address>')
     .option('--secret-stdin', 'read the secret from the first line of standard input')
     .option('--clear', 'remove the secret (APOP is then refused for this user)')
@@ -119,6 +128,7 @@ function registerUser(program: Command, io: CliIo, setCode: SetCode): void {
         const secret = o.clear ? null : await readSecret(io, { fromStdin: o.secretStdin === true, what: 'APOP secret', flag: '--secret-stdin' });
         const who = await setApopSecret(store, address, secret);
         io.out(secret === null ? `APOP secret cleared for ${who}\n` : `APOP secret set for ${who}\n`);
+        if (secret !== null) io.err(APOP_WARNING);
       });
     });
 }

@@ -22,7 +22,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 export function registerStart(program: Command, io: CliIo, setCode: (code: number) => void): void {
   program
     .command('start')
-    .description('start the mail server (SMTP, submission, queue, local delivery) in the foreground')
+    .description('start the mail server (SMTP, submission, queue, local delivery, POP3) in the foreground')
     .option('--config <file>', 'configuration file (TOML)')
     .option('--data-dir <dir>', 'data directory (default ./data)')
     .option('--hostname <name>', 'the name this server greets with (default: the machine\'s)')
@@ -30,8 +30,8 @@ export function registerStart(program: Command, io: CliIo, setCode: (code: numbe
     .option('--smtp-listen <host:port|off>', 'SMTP for mail from other servers (default 127.0.0.1:2525)')
     .option('--submission-listen <host:port|off>', 'submission with STARTTLS and AUTH (default 127.0.0.1:2587)')
     .option('--submissions-listen <host:port|off>', 'submission over implicit TLS, RFC 8314 (default off)')
-    .option('--pop3-listen <host:port|off>', 'POP3 (not available yet; default 127.0.0.1:1110)')
-    .option('--pop3s-listen <host:port|off>', 'POP3 over TLS (not available yet; default off)')
+    .option('--pop3-listen <host:port|off>', 'POP3 with STLS (default 127.0.0.1:1110)')
+    .option('--pop3s-listen <host:port|off>', 'POP3 over implicit TLS, RFC 8314 (default off)')
     .option('--web-listen <host:port|off>', 'webmail (not available yet; default 127.0.0.1:8025)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(async (flags: ConfigFlags) => {

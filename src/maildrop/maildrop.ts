@@ -1,0 +1,140 @@
+/**
+ * One POP3 session's view of a user's INBOX (RFC 1939 §8): the maildrop lock, a snapshot of the messages taken
+ * right after the lock, byte streams of them, and the deletions of QUIT.
+ *
+ * Guarantees:
+ * - The snapshot never changes during the session: message numbers are positions in it (RFC 1939 §5), and a
+ *   message delivered while the session runs waits for the next one.
+ * - `commit` removes exactly the snapshot's messages it is given, in one `Mailbox.expunge` (atomic and durable
+ *   when it resolves, per the store contract); a uid outside the snapshot is never passed on. Nothing else here
+ *   writes: RETR and TOP only read (the original stays on the server).
+ * - `release` releases the lock once; calling it again does nothing, and a release that failed may be retried.
+ * - A store error is logged with its cause and becomes `-ERR [SYS/TEMP]` (STYLE.md §4: its text never reaches
+ *   the wire).
+ * Limits: the snapshot holds one small record per message (uid, size, body offset) in memory.
+ */
+import type { Readable } from 'node:stream';
+import type { Logger } from '../proto/index.js';
+import { Pop3Error, temporaryFailure } from '../pop3/index.js';
+import type { Pop3Maildrop, Pop3Message } from '../pop3/server/index.js';
+import type { Mailbox, MailboxLock, MessageRecord } from '../store/index.js';
+
+/** Where a maildrop's log lines go and whom they are about. */
+export interface MaildropContext {
+  readonly log: Logger;
+  /** The connection id, carried by every log line about the session. */
+  readonly conn: string;
+}
+
+/**
+ * The offset of the first body octet of a stored message: the `body` offset of the root entry of its part index
+ * (path '', the first entry in document order), or undefined when there is no usable index.
+ *
+ * @example
+ * ```ts
+ * bodyOffset({ size: 20, parts: [{ path: '', contentType: 'text/plain', header: 0, body: 9, end: 20 }] }); // 9
+ * ```
+ */
+export function bodyOffset(rec: Pick<MessageRecord, 'size' | 'parts'>): number | undefined {
+  // The tokenizer gives an encapsulated message/rfc822 the path of its parent, so the first '' is the root.
+  const root = rec.parts?.find((p) => p.path === '') ?? rec.parts?.[0];
+  const at = root?.body;
+  // A stored index that does not fit the message is ignored (the server then scans the header itself).
+  return at !== undefined && Number.isSafeInteger(at) && at >= 0 && at <= rec.size ? at : undefined;
+}
+
+/**
+ * Logs a store error with its cause and returns the Pop3Error to throw instead (a Pop3Error passes as is).
+ *
+ * @example
+ * ```ts
+ * try { await mailbox.expunge(uids); } catch (err) { throw storeFailure(ctx, err, 'commit'); } // -ERR [SYS/TEMP]
+ * ```
+ */
+export function storeFailure(ctx: MaildropContext, err: unknown, what: string, fields: object = {}): Pop3Error {
+  if (err instanceof Pop3Error) return err;
+  ctx.log.error({ conn: ctx.conn, err, ...fields }, `maildrop: ${what} failed`);
+  return temporaryFailure();
+}
+
+/**
+ * Reads the whole INBOX into a snapshot. The caller holds the lock and releases it when this throws.
+ *
+ * @example
+ * ```ts
+ * const messages = await snapshot(inbox); // [{ uid, size, bodyOffset }, …] in UID order
+ * ```
+ */
+export async function snapshot(mailbox: Pick<Mailbox, 'list'>): Promise<Pop3Message[]> {
+  const out: Pop3Message[] = [];
+  for await (const rec of mailbox.list()) {
+    const at = bodyOffset(rec);
+    out.push(at === undefined ? { uid: rec.uid, size: rec.size } : { uid: rec.uid, size: rec.size, bodyOffset: at });
+  }
+  return out;
+}
+
+/** A locked maildrop over a store Mailbox. */
+export class StoreMaildrop implements Pop3Maildrop {
+  readonly #mailbox: Mailbox;
+  readonly #lock: MailboxLock;
+  readonly #ctx: MaildropContext;
+  readonly #uids: ReadonlySet<string>;
+  #releasing: Promise<void> | null = null;
+  #released = false;
+
+  /**
+   * @param user the authenticated user's address
+   * @param messages the snapshot taken under `lock`
+   */
+  constructor(
+    readonly user: string,
+    readonly messages: readonly Pop3Message[],
+    mailbox: Mailbox,
+    lock: MailboxLock,
+    ctx: MaildropContext,
+  ) {
+    this.#mailbox = mailbox;
+    this.#lock = lock;
+    this.#ctx = ctx;
+    this.#uids = new Set(messages.map((m) => m.uid));
+  }
+
+  async open(uid: string, range?: { start: number; end: number }): Promise<Readable> {
+    if (!this.#uids.has(uid)) throw new Error(`Cannot open message ${JSON.stringify(uid)}: not in this session's snapshot`);
+    try {
+      return await this.#mailbox.open(uid, range);
+    } catch (err) {
+      throw storeFailure(this.#ctx, err, 'open', { uid });
+    }
+  }
+
+  async commit(deleted: ReadonlySet<string>): Promise<void> {
+    if (this.#released || this.#releasing) throw new Error('Cannot commit: the maildrop was released');
+    // Only messages of the snapshot: a uid from anywhere else would delete what this session never showed.
+    const uids = [...deleted].filter((u) => this.#uids.has(u));
+    if (uids.length === 0) return;
+    try {
+      // RFC 1939 §6: the UPDATE state removes every message marked as deleted; the store does it all or not at all.
+      await this.#mailbox.expunge(uids);
+    } catch (err) {
+      throw storeFailure(this.#ctx, err, 'commit', { deleted: uids.length });
+    }
+    this.#ctx.log.info({ conn: this.#ctx.conn, user: this.user, deleted: uids.length }, 'maildrop: deleted messages');
+  }
+
+  release(): Promise<void> {
+    if (this.#released) return Promise.resolve();
+    this.#releasing ??= this.#lock.release().then(
+      () => {
+        this.#released = true;
+      },
+      (err: unknown) => {
+        // The lock stays held; a later call tries again.
+        this.#releasing = null;
+        throw storeFailure(this.#ctx, err, 'release');
+      },
+    );
+    return this.#releasing;
+  }
+}
