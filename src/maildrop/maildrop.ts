@@ -19,6 +19,12 @@ import { Pop3Error, temporaryFailure } from '../pop3/index.js';
 import type { Pop3Maildrop, Pop3Message } from '../pop3/server/index.js';
 import type { Mailbox, MailboxLock, MessageRecord } from '../store/index.js';
 
+/**
+ * Largest message RETR reads whole instead of streaming: the SQLite store's inline bodies are this size, so the
+ * read is one statement and no stream; a larger message streams with backpressure.
+ */
+const READ_WHOLE_BYTES = 64 * 1024;
+
 /** Where a maildrop's log lines go and whom they are about. */
 export interface MaildropContext {
   readonly log: Logger;
@@ -65,13 +71,13 @@ export function storeFailure(ctx: MaildropContext, err: unknown, what: string, f
  * const messages = await snapshot(inbox); // [{ uid, size, bodyOffset }, …] in UID order
  * ```
  */
-export async function snapshot(mailbox: Pick<Mailbox, 'list'>): Promise<Pop3Message[]> {
-  const out: Pop3Message[] = [];
-  for await (const rec of mailbox.list()) {
-    const at = bodyOffset(rec);
-    out.push(at === undefined ? { uid: rec.uid, size: rec.size } : { uid: rec.uid, size: rec.size, bodyOffset: at });
-  }
-  return out;
+export async function snapshot(mailbox: Pick<Mailbox, 'summary'>): Promise<Pop3Message[]> {
+  return (await mailbox.summary()).map((m) => {
+    const at = m.bodyOffset;
+    // A stored index that does not fit the message is ignored (the server then scans the header itself).
+    const usable = at !== undefined && Number.isSafeInteger(at) && at >= 0 && at <= m.size;
+    return usable ? { uid: m.uid, size: m.size, bodyOffset: at } : { uid: m.uid, size: m.size };
+  });
 }
 
 /** A locked maildrop over a store Mailbox. */
@@ -106,6 +112,15 @@ export class StoreMaildrop implements Pop3Maildrop {
       return await this.#mailbox.open(uid, range);
     } catch (err) {
       throw storeFailure(this.#ctx, err, 'open', { uid });
+    }
+  }
+
+  async read(uid: string): Promise<readonly Buffer[] | undefined> {
+    if (!this.#uids.has(uid)) throw new Error(`Cannot read message ${JSON.stringify(uid)}: not in this session's snapshot`);
+    try {
+      return await this.#mailbox.read(uid, READ_WHOLE_BYTES);
+    } catch (err) {
+      throw storeFailure(this.#ctx, err, 'read', { uid });
     }
   }
 

@@ -188,6 +188,15 @@ export function mailboxContract(make: MakeStore): void {
     }
     assert.equal(await read(inbox, { start: parts[0]!.body, end: parts[0]!.end }), 'hello \u00ff\r\n');
     await assert.rejects(inbox.open(rec.uid, { start: 5, end: 4 }));
+    assert.equal(Buffer.concat(await inbox.read(rec.uid, whole.length) ?? []).toString('latin1'), whole, 'read: the whole message');
+    assert.equal(await inbox.read(rec.uid, whole.length - 1), undefined, 'read: larger than maxBytes');
+    const plainRec = await inbox.append(await putText(h.store, 'no index\r\n'), { receivedAt: at });
+    assert.deepEqual(await inbox.summary(), [
+      { uid: rec.uid, size: P + blob.size, bodyOffset: P + 14 },
+      { uid: plainRec.uid, size: 10 },
+    ]);
+    await inbox.expunge([plainRec.uid]);
+    await assert.rejects(inbox.read('no-such-uid', 1000));
     const again = await inbox.append(blob, { receivedAt: new Date(), prefix: Buffer.from('X: y\r\n'), deliveryId: 'q9:ann@example.org' });
     assert.deepEqual(again, rec, 'idempotent per deliveryId, the first prefix kept');
     assert.equal(await text(h.store, blob), body, 'the duplicate does not drop a blob its first message uses');

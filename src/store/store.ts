@@ -86,6 +86,14 @@ export interface MessageRecord {
   readonly deliveryId?: string;
 }
 
+/** What listing a whole maildrop needs of each message (POP3's snapshot): no prefix, flags or dates loaded. */
+export interface MessageSummary {
+  readonly uid: string;
+  readonly size: number;
+  /** The `body` offset of the part index's first (root) entry, when the message has a part index. */
+  readonly bodyOffset?: number;
+}
+
 /** Thrown by Mailbox.lock when another owner holds the lock. */
 export class MailboxLockedError extends Error {
   override name = 'MailboxLockedError';
@@ -113,9 +121,17 @@ export interface Mailbox {
   ): Promise<MessageRecord>;
   /** Messages in UID order (the order they were appended). */
   list(opts?: { after?: string; limit?: number }): AsyncIterable<MessageRecord>;
+  /** Every message's uid, size and body offset, in UID order, at once (cheaper than `list` for a whole maildrop). */
+  summary(): Promise<MessageSummary[]>;
   get(uid: string): Promise<MessageRecord | undefined>;
   /** Streams prefix then blob, or a byte range (`end` exclusive) of that whole message. */
   open(uid: string, range?: { start: number; end: number }): Promise<Readable>;
+  /**
+   * The whole message (prefix then blob) as buffers in order, when its size is at most `maxBytes`; undefined when it
+   * is larger (use `open`). For small messages read many at a time (POP3 RETR): no stream is built. Throws for an
+   * unknown uid, as `open` does.
+   */
+  read(uid: string, maxBytes: number): Promise<readonly Buffer[] | undefined>;
   setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void>;
   /** Removes messages atomically (all or none, durable when it resolves), and the blobs nothing else refers to. */
   expunge(uids: readonly string[]): Promise<void>;

@@ -116,10 +116,18 @@ export function faultyStore(store: Store, faults: Faults): Store {
       }
       if (faults.list) throw faults.list;
     },
+    summary: async () => {
+      if (faults.list) throw faults.list;
+      return box.summary();
+    },
     get: (uid) => box.get(uid),
     open: async (uid, range) => {
       if (faults.open) throw faults.open;
       return box.open(uid, range);
+    },
+    read: async (uid, maxBytes) => {
+      if (faults.open) throw faults.open;
+      return box.read(uid, maxBytes);
     },
     setFlags: (uids, change) => box.setFlags(uids, change),
     expunge: async (uids) => {

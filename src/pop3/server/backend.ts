@@ -43,6 +43,11 @@ export interface Pop3Maildrop {
   /** Streams the message (CRLF line ends, not dot-stuffed), or a byte range of it (`end` exclusive). */
   open(uid: string, range?: { start: number; end: number }): Promise<Readable>;
   /**
+   * Optional fast path for RETR of small messages: the whole message as buffers in order, or undefined when it is
+   * too large to read whole (the server then uses `open`). Saves building a stream per message.
+   */
+  read?(uid: string): Promise<readonly Buffer[] | undefined>;
+  /**
    * Removes the messages marked deleted, atomically (all or none) and durably before it resolves; called only on
    * QUIT in the TRANSACTION state (RFC 1939 §6). The server answers +OK only after it resolves.
    */

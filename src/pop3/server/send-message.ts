@@ -59,6 +59,27 @@ export class DotStuffer {
 }
 
 /**
+ * Queues a message held in memory, byte-stuffed and terminated (RETR of a small message: no stream, and the reply
+ * joins its pipelined neighbours in one write).
+ *
+ * @example
+ * ```ts
+ * c.reply(`${msg.size} octets`);
+ * await sendChunks(c, [Buffer.from('Subject: x\r\n\r\n.hi\r\n')]); // "..hi" then "."
+ * ```
+ */
+export async function sendChunks(c: Pop3Conn, chunks: readonly Buffer[]): Promise<void> {
+  const stuffer = new DotStuffer();
+  try {
+    for (const chunk of chunks) await c.writeChunk(stuffer.push(chunk));
+    await c.writeChunk(stuffer.end());
+  } catch (err) {
+    if (!(err instanceof ConnectionLostError)) c.log.error({ conn: c.id, err }, 'Sending a message failed');
+    throw new ConnectionLostError();
+  }
+}
+
+/**
  * Streams `src` byte-stuffed and terminated; with `top`, only the header and `top.lines` body lines.
  *
  * @example

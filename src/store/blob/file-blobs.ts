@@ -12,7 +12,7 @@
  * only lists ids and removes temp files when asked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -169,6 +169,13 @@ export class FileBlobStore implements BlobStore {
     return fh.createReadStream({
       highWaterMark: 64 * 1024,
       ...(range ? { start: range.start, end: range.end - 1 } : {}),
+    });
+  }
+
+  /** A whole blob in one buffer (for small ones: the caller checked its size). */
+  async readWhole(ref: BlobRef | string): Promise<Buffer> {
+    return readFile(this.pathOf(ref)).catch((err: unknown) => {
+      throw isNotFound(err) ? new Error(`Blob not found: ${idOf(ref)}`, { cause: err }) : err;
     });
   }
 

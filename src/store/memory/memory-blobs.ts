@@ -53,6 +53,14 @@ export class MemoryBlobStore implements BlobStore {
     return { id, size, sha256: hash.digest('hex') };
   }
 
+  /** The chunks of a blob as stored (not copied); throws for an unknown one. */
+  chunksOf(ref: BlobRef | string): readonly Buffer[] {
+    const id = typeof ref === 'string' ? ref : ref.id;
+    const chunks = this.map.get(id);
+    if (!chunks) throw new Error(`Blob not found: ${id}`);
+    return chunks;
+  }
+
   async get(ref: BlobRef | string, range?: { start: number; end: number }): Promise<Readable> {
     checkRange(range);
     const id = typeof ref === 'string' ? ref : ref.id;

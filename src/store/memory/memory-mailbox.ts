@@ -7,7 +7,7 @@
  * blobs nothing else refers to deleted; `lock` exclusive per store instance.
  */
 import type { Readable } from 'node:stream';
-import { MailboxLockedError, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type PartIndex } from '../store.js';
+import { MailboxLockedError, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type MessageSummary, type PartIndex } from '../store.js';
 import { formatUid } from '../ids.js';
 import { openMessage } from '../message-bytes.js';
 import { dropUnusedBlobs, type MemoryMailboxData, type MemoryState } from './memory-state.js';
@@ -74,6 +74,13 @@ export class MemoryMailbox implements Mailbox {
     }
   }
 
+  async summary(): Promise<MessageSummary[]> {
+    return [...this.data.messages.values()].map((r) => {
+      const at = r.parts?.[0]?.body;
+      return at === undefined ? { uid: r.uid, size: r.size } : { uid: r.uid, size: r.size, bodyOffset: at };
+    });
+  }
+
   async get(uid: string): Promise<MessageRecord | undefined> {
     return this.data.messages.get(uid);
   }
@@ -82,6 +89,14 @@ export class MemoryMailbox implements Mailbox {
     const r = this.data.messages.get(uid);
     if (!r) throw new Error(`No message with UID ${uid} in mailbox ${this.data.id}`);
     return openMessage(r.prefix, (br) => this.blobs.get(r.blob, br), range);
+  }
+
+  async read(uid: string, maxBytes: number): Promise<readonly Buffer[] | undefined> {
+    const r = this.data.messages.get(uid);
+    if (!r) throw new Error(`No message with UID ${uid} in mailbox ${this.data.id}`);
+    if (r.size > maxBytes) return undefined;
+    const body = this.blobs.chunksOf(r.blob);
+    return r.prefix ? [r.prefix, ...body] : [...body];
   }
 
   async setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {

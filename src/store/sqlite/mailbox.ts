@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { MailboxLockedError, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type PartIndex } from '../store.js';
+import { MailboxLockedError, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type MessageSummary, type PartIndex } from '../store.js';
 import { formatUid } from '../ids.js';
 import { openMessage } from '../message-bytes.js';
 import type { SqliteContext } from './context.js';
@@ -132,6 +132,17 @@ export class SqliteMailbox implements Mailbox {
     }
   }
 
+  async summary(): Promise<MessageSummary[]> {
+    // Only three columns, the body offset taken out of the JSON by SQLite: `SELECT *` built a Buffer for every
+    // prefix and parsed every part index (10,000 messages: ~40 ms against ~10 ms).
+    const rows = this.ctx
+      .sql<[string], { uid: string; size: number; at: number | null }>(
+        `SELECT uid, size, json_extract(parts, '$[0].body') AS at FROM messages WHERE mailbox_id = ? ORDER BY uid`,
+      )
+      .all(this.id);
+    return rows.map((r) => (r.at === null ? { uid: r.uid, size: r.size } : { uid: r.uid, size: r.size, bodyOffset: r.at }));
+  }
+
   async get(uid: string): Promise<MessageRecord | undefined> {
     const r = this.ctx.sql<[string, string], MessageRow>('SELECT * FROM messages WHERE mailbox_id = ? AND uid = ?').get(this.id, uid);
     return r && toRecord(r);
@@ -141,6 +152,20 @@ export class SqliteMailbox implements Mailbox {
     const r = await this.get(uid);
     if (!r) throw new Error(`No message with UID ${uid} in mailbox ${this.id}`);
     return openMessage(r.prefix, (br) => this.ctx.blobs.get(r.blob, br), range);
+  }
+
+  async read(uid: string, maxBytes: number): Promise<readonly Buffer[] | undefined> {
+    // One statement for the row and an inline body (inline-blobs.ts); a body in a file is read whole.
+    const r = this.ctx
+      .sql<[string, string], { size: number; prefix: Buffer | null; blob_id: string; data: Buffer | null }>(
+        `SELECT m.size, m.prefix, m.blob_id, b.data FROM messages m LEFT JOIN blob_bodies b ON b.id = m.blob_id
+         WHERE m.mailbox_id = ? AND m.uid = ?`,
+      )
+      .get(this.id, uid);
+    if (!r) throw new Error(`No message with UID ${uid} in mailbox ${this.id}`);
+    if (r.size > maxBytes) return undefined;
+    const body = r.data ?? (await this.ctx.blobs.files.readWhole(r.blob_id));
+    return r.prefix !== null && r.prefix.length > 0 ? [r.prefix, body] : [body];
   }
 
   async setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {
