@@ -1,7 +1,8 @@
 /**
- * What the line protocols share (SMTP, POP3): the bounded line reader, dot-stuffed bodies, the command engine,
- * body streams with a size limit, SASL decoders, strict base64, connection and authentication limits, and
- * ProtocolError, the only error whose text reaches a client. Nothing here knows SMTP or POP3 replies.
+ * What the line protocols share (SMTP, POP3): the listener and the connection under both servers, the bounded
+ * line reader, dot-stuffed bodies, the command engine, body streams with a size limit, SASL decoders, strict
+ * base64, connection and authentication limits, and ProtocolError, the only error whose text reaches a client.
+ * Nothing here knows SMTP or POP3 replies: the protocols pass theirs in.
  */
 export { ProtocolError } from './errors.js';
 export { LineReader, LineTooLongError, ReadTimeoutError, ConnectionLostError, type LineReaderOptions, type BodyReader } from './line-reader.js';
@@ -11,6 +12,8 @@ export { BodyFeed, type BodyFeedOptions } from './body-feed.js';
 export { splitCommand, type CommandSpec, type CommandTable } from './command-table.js';
 export { runSession, toProtocolError, type EngineConn, type ProtocolErrors } from './engine.js';
 export { ConnectionLimiter, type ConnectionLimits } from './limits.js';
+export { LineConn, LineConnInfo, type LineConnOptions, type PeerAddress } from './line-conn.js';
+export { LineServer, type LineServerOptions, type RefusalReplies, type TlsCredentials } from './line-server.js';
 export { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 export { clientKey, isLoopback } from './client-key.js';
 export { decodeBase64Strict, encodeBase64 } from './base64-strict.js';

@@ -7,10 +7,10 @@
  * `expect` reads one line (without CRLF) and checks it: a string must equal it, a RegExp must match.
  * `expectMulti` reads a status line and, when it is +OK, the multi-line body up to "." (RFC 1939 §3),
  * un-byte-stuffed; `lastBody` keeps that body as bytes with its CRLF line ends. Every wait is bounded (5 s by
- * default), and a failed step rejects with what was received, so a test fails instead of hanging.
+ * default), and a failed step rejects with what was received, so a test fails instead of hanging. The
+ * connection, sending, STLS and the waits are LineScript's (line-script.ts).
  */
-import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { LineScript, dial, type Dialed } from './line-script.js';
 
 /** A multi-line response as read. */
 export interface MultiReply {
@@ -22,22 +22,12 @@ export interface MultiReply {
 }
 
 /** A scripted client on one connection. */
-export class Pop3Script implements PromiseLike<string> {
-  /** Every status line read, in order. */
-  readonly replies: string[] = [];
+export class Pop3Script extends LineScript {
   /** The body of the last multi-line response. */
   lastBody: Buffer = Buffer.alloc(0);
-  private socket: Socket | TLSSocket;
-  private buf: Buffer = Buffer.alloc(0);
-  private eof = false;
-  private wake: (() => void) | null = null;
-  private chain: Promise<string>;
-  private last = '';
 
-  private constructor(socket: Socket | TLSSocket, connected: Promise<void>) {
-    this.socket = socket;
-    this.listen(socket);
-    this.chain = connected.then(() => '');
+  private constructor(conn: Dialed) {
+    super(conn);
   }
 
   /**
@@ -50,72 +40,7 @@ export class Pop3Script implements PromiseLike<string> {
    * ```
    */
   static open(port: number, opts: { tls?: boolean; timeoutMs?: number } = {}): Pop3Script {
-    const socket = opts.tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : connect(port, '127.0.0.1');
-    const connected = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => (socket.destroy(), reject(new Error('Connect timed out'))), opts.timeoutMs ?? 5000);
-      socket.once(opts.tls ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
-    connected.catch(() => undefined); // reported when the script is awaited
-    return new Pop3Script(socket, connected);
-  }
-
-  private listen(socket: Socket | TLSSocket): void {
-    socket.on('data', (d: Buffer) => {
-      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-      this.wake?.();
-    });
-    socket.on('end', () => ((this.eof = true), this.wake?.()));
-    socket.on('close', () => ((this.eof = true), this.wake?.()));
-    socket.on('error', () => ((this.eof = true), this.wake?.()));
-  }
-
-  private step(fn: () => Promise<string | void>): this {
-    this.chain = this.chain.then(async () => {
-      const r = await fn();
-      if (typeof r === 'string') this.last = r;
-      return this.last;
-    });
-    this.chain.catch(() => undefined); // a step nobody awaits must not become an unhandled rejection
-    return this;
-  }
-
-  then<A = string, B = never>(onFulfilled?: ((v: string) => A | PromiseLike<A>) | null, onRejected?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
-    return this.chain.then(onFulfilled, onRejected);
-  }
-
-  /** Waits until `ready()` or the end of the stream, for at most `ms`. */
-  private async waitFor(ready: () => boolean, ms: number, what: string): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!ready()) {
-      const unread = JSON.stringify(this.buf.subarray(0, 500).toString('latin1'));
-      if (this.eof) throw new Error(`Connection closed while waiting for ${what}; unread: ${unread}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`Timed out waiting for ${what}; unread: ${unread}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          this.wake = null;
-          resolve();
-        };
-      });
-    }
-  }
-
-  /** Reads one line as bytes, without its CRLF. */
-  private async readRawLine(ms: number): Promise<Buffer> {
-    await this.waitFor(() => this.buf.includes(0x0a), ms, 'a line');
-    const lf = this.buf.indexOf(0x0a);
-    const line = this.buf.subarray(0, lf > 0 && this.buf[lf - 1] === 0x0d ? lf - 1 : lf);
-    this.buf = this.buf.subarray(lf + 1);
-    return line;
+    return new Pop3Script(dial(port, opts));
   }
 
   /** Reads one status line. */
@@ -123,6 +48,10 @@ export class Pop3Script implements PromiseLike<string> {
     const line = (await this.readRawLine(ms)).toString('latin1');
     this.replies.push(line);
     return line;
+  }
+
+  protected override readNext(ms: number): Promise<string> {
+    return this.readLine(ms);
   }
 
   /** Reads a status line and, after +OK, the multi-line body up to "." (un-byte-stuffed). */
@@ -140,31 +69,6 @@ export class Pop3Script implements PromiseLike<string> {
     }
     this.lastBody = Buffer.concat(parts);
     return { status, lines, body: this.lastBody };
-  }
-
-  /** Sends a line (CRLF is added). */
-  send(line: string): this {
-    return this.sendRaw(`${line}\r\n`);
-  }
-
-  /** Sends bytes as they are. */
-  sendRaw(data: string | Buffer): this {
-    return this.step(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          this.socket.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data, (err) => (err ? reject(err) : resolve()));
-        }),
-    );
-  }
-
-  /** Reads the next line and checks it: a string must equal it, a RegExp must match it. */
-  expect(want: string | RegExp, ms = 5000): this {
-    return this.step(async () => {
-      const got = await this.readLine(ms);
-      const ok = typeof want === 'string' ? got === want : want.test(got);
-      if (!ok) throw new Error(`Expected ${String(want)}, got ${JSON.stringify(got)}`);
-      return got;
-    });
   }
 
   /** Reads a multi-line response; checks its status line and, when given, its lines (or its body as text). */
@@ -186,47 +90,5 @@ export class Pop3Script implements PromiseLike<string> {
   /** Reads the greeting and logs in with USER/PASS. */
   login(user: string, pass: string): this {
     return this.expect(/^\+OK /).send(`USER ${user}`).expect(/^\+OK/).send(`PASS ${pass}`).expect(/^\+OK /);
-  }
-
-  /** Waits until the server closes the connection; fails if more than whitespace arrives first. */
-  expectClosed(ms = 5000): this {
-    return this.step(async () => {
-      await this.waitFor(() => this.eof, ms, 'the server to close').catch((err: Error) => {
-        if (!this.eof) throw err;
-      });
-      if (this.buf.toString('latin1').trim() !== '') throw new Error(`Unexpected data before close: ${JSON.stringify(this.buf.toString('latin1'))}`);
-    });
-  }
-
-  /** Upgrades to TLS (after the server's +OK to STLS); certificates are not verified. */
-  startTls(): this {
-    return this.step(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const plain = this.socket;
-          plain.removeAllListeners('data').removeAllListeners('end').removeAllListeners('close').removeAllListeners('error');
-          const secure = tlsConnect({ socket: plain, rejectUnauthorized: false, servername: 'localhost' });
-          secure.once('secureConnect', () => resolve());
-          secure.once('error', reject);
-          this.socket = secure;
-          this.buf = Buffer.alloc(0);
-          this.listen(secure);
-        }),
-    );
-  }
-
-  /** True once the connection is TLS. */
-  get encrypted(): boolean {
-    return 'encrypted' in this.socket && this.socket.encrypted === true;
-  }
-
-  /** The SHA-256 fingerprint of the server's certificate, or null before TLS. */
-  get peerFingerprint(): string | null {
-    return this.encrypted ? (this.socket as TLSSocket).getPeerCertificate().fingerprint256 : null;
-  }
-
-  /** Closes the connection at once (no QUIT). */
-  close(): void {
-    this.socket.destroy();
   }
 }

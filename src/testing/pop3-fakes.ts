@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { authFailed, maildropInUse } from '../pop3/index.js';
 import { Pop3Server, type Pop3Backend, type Pop3ConnInfo, type Pop3Maildrop, type Pop3Message, type Pop3ServerOptions } from '../pop3/server/index.js';
+import { serveScripts, type ScriptedServer } from './line-script.js';
 import { Pop3Script } from './pop3-client.js';
 
 /** A stored message: its bytes, or a generator of `size` bytes for messages too big to hold. */
@@ -236,14 +237,9 @@ export class FakePop3Backend implements Pop3Backend {
 }
 
 /** A server and its fakes for one test. */
-export interface Pop3Fixture {
+export interface Pop3Fixture extends ScriptedServer<Pop3Script> {
   readonly server: Pop3Server;
   readonly backend: FakePop3Backend;
-  readonly port: number;
-  /** A scripted client, opened on first use (closed after the test). */
-  readonly client: Pop3Script;
-  /** Opens another scripted client (closed after the test). */
-  connect(opts?: { tls?: boolean }): Pop3Script;
 }
 
 /** Three small messages in alice's maildrop; the second has a line starting with a dot. */
@@ -278,28 +274,7 @@ export async function startPop3(t: TestContext, opts: Partial<Pop3ServerOptions>
     ...serverOpts,
     limits: { authFailureDelayMs: 0, ...serverOpts.limits },
   });
-  const { port } = await server.listen(0, '127.0.0.1');
-  const clients: Pop3Script[] = [];
-  t.after(async () => {
-    for (const c of clients) c.close();
-    await server.close({ deadlineMs: 200 });
-  });
-  const connect = (o: { tls?: boolean } = {}): Pop3Script => {
-    const c = Pop3Script.open(port, { ...o, ...(opts.service === 'pop3s' ? { tls: true } : {}) });
-    clients.push(c);
-    return c;
-  };
-  let first: Pop3Script | null = null;
-  return {
-    server,
-    backend,
-    port,
-    connect,
-    get client() {
-      first ??= connect();
-      return first;
-    },
-  };
+  return serveScripts(t, { server, backend }, (port, o) => Pop3Script.open(port, o), opts.service === 'pop3s');
 }
 
 /** Waits (at most `ms`) until `ready()`; for state the server changes after its reply (release, close). */

@@ -24,6 +24,7 @@ import {
   type SmtpBackend,
   type SmtpServerOptions,
 } from '../smtp/server/index.js';
+import { serveScripts, type ScriptedServer } from './line-script.js';
 import { SmtpScript } from './smtp-client.js';
 
 /** A message the backend accepted. */
@@ -151,14 +152,9 @@ export class RecordingBackend implements SmtpBackend {
 }
 
 /** A server and its fakes for one test. */
-export interface SmtpFixture {
+export interface SmtpFixture extends ScriptedServer<SmtpScript> {
   readonly server: SmtpServer;
   readonly backend: RecordingBackend;
-  readonly port: number;
-  /** A scripted client, opened on first use (closed after the test). */
-  readonly client: SmtpScript;
-  /** Opens another scripted client (closed after the test). */
-  connect(opts?: { tls?: boolean }): SmtpScript;
 }
 
 /**
@@ -181,28 +177,7 @@ export async function startSmtp(t: TestContext, opts: Partial<SmtpServerOptions>
     ...serverOpts,
     limits: { authFailureDelayMs: 0, ...serverOpts.limits },
   });
-  const { port } = await server.listen(0, '127.0.0.1');
-  const clients: SmtpScript[] = [];
-  t.after(async () => {
-    for (const c of clients) c.close();
-    await server.close({ deadlineMs: 200 });
-  });
-  const connect = (o: { tls?: boolean } = {}): SmtpScript => {
-    const c = SmtpScript.open(port, { ...o, ...(opts.service === 'submissions' ? { tls: true } : {}) });
-    clients.push(c);
-    return c;
-  };
-  let first: SmtpScript | null = null;
-  return {
-    server,
-    backend,
-    port,
-    connect,
-    get client() {
-      first ??= connect();
-      return first;
-    },
-  };
+  return serveScripts(t, { server, backend }, (port, o) => SmtpScript.open(port, o), opts.service === 'submissions');
 }
 
 export { SmtpError };

@@ -1,7 +1,8 @@
 /**
- * One POP3 connection: its state, its Pop3ConnInfo (live: `tls` changes after STLS), the reply queue, the
- * maildrop snapshot and the messages marked deleted, and the STLS upgrade. Commands (./commands) act on it; the
- * protocol engine (proto/engine.ts) drives it.
+ * One POP3 connection: its state, its Pop3ConnInfo (live: `tls` changes after STLS), its replies, the
+ * maildrop snapshot and the messages marked deleted, and what STLS resets. Commands (./commands) act on it; the
+ * protocol engine (proto/engine.ts) drives it. The socket, the output queue and its flush, the TLS switch and
+ * the end of the connection are LineConn's (proto/line-conn.ts).
  *
  * Guarantees:
  * - `release()` of the maildrop is called exactly once per login: by QUIT (after its commit) or by `end()`
@@ -13,15 +14,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import {
   ConnectionLostError,
-  LineReader,
+  LineConn,
+  LineConnInfo,
   ProtocolError,
   isLoopback,
   type AuthThrottle,
-  type EngineConn,
   type Logger,
+  type PeerAddress,
   type ProtocolErrors,
 } from '../../proto/index.js';
 import * as replies from '../reply.js';
@@ -50,19 +52,6 @@ export interface ConnContext {
   secureContext(): SecureContext | null;
 }
 
-/** Pop3ConnInfo as the server keeps it up to date. */
-class LiveConnInfo implements Pop3ConnInfo {
-  constructor(
-    readonly id: string,
-    readonly remote: string,
-    readonly remotePort: number,
-    readonly local: string,
-    readonly localPort: number,
-    public tls: boolean,
-    readonly service: Pop3ConnInfo['service'],
-  ) {}
-}
-
 const pop3Errors: ProtocolErrors<Pop3State> = Object.freeze({
   unknownCommand: replies.unknownCommand,
   badSequence: outOfState,
@@ -75,22 +64,11 @@ const pop3Errors: ProtocolErrors<Pop3State> = Object.freeze({
   internal: replies.internalError,
 });
 
-let counter = 0;
-const idPrefix = randomBytes(3).toString('hex');
-
 /** One POP3 connection. */
-export class Pop3Conn implements EngineConn<Pop3State> {
-  readonly id = `p${idPrefix}${(++counter).toString(36)}`;
-  readonly info: LiveConnInfo;
-  readonly reader: LineReader;
-  readonly errors: ProtocolErrors<Pop3State>;
-  readonly log: Logger;
-  readonly maxErrors: number;
-  readonly maxCommandBytes: number;
-  state: Pop3State = 'authorization';
-  closing = false;
-  idle = false;
-  errorCount = 0;
+export class Pop3Conn extends LineConn<Pop3State> {
+  /** Pop3ConnInfo as the server keeps it up to date. */
+  override readonly info: LineConnInfo<Pop3ConnInfo['service']>;
+  override state: Pop3State = 'authorization';
   /** The locked snapshot, from a successful login until QUIT or the end of the connection. */
   maildrop: Pop3Maildrop | null = null;
   /** Message numbers (1-based) marked deleted in this session (RFC 1939 §5 DELE). */
@@ -101,37 +79,26 @@ export class Pop3Conn implements EngineConn<Pop3State> {
   readonly timestamp: string | null;
   /** The client sent UTF8 (RFC 6856 §2). Nothing else changes: message bodies are sent as stored. */
   utf8 = false;
-  /** The server is shutting down: close before the next command. */
-  draining = false;
-  private out: Buffer[] = [];
-  private outBytes = 0;
-  private ended = false;
-  private aborted: Error | null = null;
-  private wakeWriter: (() => void) | null = null;
-  private readonly sessionTimer: NodeJS.Timeout;
 
   constructor(
-    public socket: Socket | TLSSocket,
+    socket: Socket | TLSSocket,
     readonly ctx: ConnContext,
-    addr: { remote: string; remotePort: number; local: string; localPort: number; tls: boolean },
+    addr: PeerAddress,
   ) {
-    this.info = new LiveConnInfo(this.id, addr.remote, addr.remotePort, addr.local, addr.localPort, addr.tls, ctx.service);
-    this.log = ctx.log;
-    this.errors = pop3Errors;
-    this.maxErrors = ctx.limits.maxErrors;
-    this.maxCommandBytes = ctx.limits.maxLineBytes;
-    this.reader = new LineReader(socket, { maxLineBytes: ctx.limits.maxAuthLineBytes, idleMs: ctx.limits.idleTimeoutMs });
+    super(socket, {
+      idTag: 'p',
+      errors: pop3Errors,
+      log: ctx.log,
+      maxErrors: ctx.limits.maxErrors,
+      maxCommandBytes: ctx.limits.maxLineBytes,
+      reader: { maxLineBytes: ctx.limits.maxAuthLineBytes, idleMs: ctx.limits.idleTimeoutMs },
+      // RFC 1939 §3: the client may stay idle this long; a flush or handshake may not wait longer.
+      peerTimeoutMs: ctx.limits.idleTimeoutMs,
+      sessionTimeoutMs: ctx.limits.sessionTimeoutMs,
+    });
+    this.info = new LineConnInfo(this.id, addr, ctx.service);
     // RFC 1939 §7: <process-ID.clock@hostname>; the random part makes it unique even within one millisecond.
     this.timestamp = ctx.apop ? `<${process.pid}.${randomBytes(8).toString('hex')}.${ctx.now()}@${ctx.hostname}>` : null;
-    this.sessionTimer = setTimeout(() => this.reader.abort(replies.idleTimeout()), ctx.limits.sessionTimeoutMs);
-    this.sessionTimer.unref();
-  }
-
-  /** Queues bytes to send. */
-  queue(data: Buffer | string): void {
-    const b = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-    this.out.push(b);
-    this.outBytes += b.length;
   }
 
   /** Queues `+OK text`. */
@@ -144,40 +111,8 @@ export class Pop3Conn implements EngineConn<Pop3State> {
     this.queue(formatMultiline(first, lines));
   }
 
-  sendError(err: ProtocolError): void {
+  override sendError(err: ProtocolError): void {
     this.queue(formatError(err instanceof Pop3Error ? err : replies.internalError()));
-  }
-
-  pendingBytes(): number {
-    return this.outBytes;
-  }
-
-  /** Takes the queued output off the queue. */
-  private takeOutput(): Buffer {
-    const b = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
-    this.out = [];
-    this.outBytes = 0;
-    return b;
-  }
-
-  async flush(): Promise<void> {
-    if (this.out.length === 0) return;
-    const data = this.takeOutput();
-    const s = this.socket;
-    if (s.destroyed || !s.writable) return;
-    if (s.write(data)) return;
-    // The client does not read: wait for it, but no longer than it may stay idle (RFC 1939 §3).
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wakeWriter = null;
-        s.off('drain', done).off('close', done);
-        resolve();
-      };
-      const timer = setTimeout(() => (s.destroy(), done()), this.ctx.limits.idleTimeoutMs);
-      this.wakeWriter = done;
-      s.on('drain', done).on('close', done);
-    });
   }
 
   /**
@@ -190,19 +125,17 @@ export class Pop3Conn implements EngineConn<Pop3State> {
     if (this.aborted || this.socket.destroyed || !this.socket.writable) throw new ConnectionLostError();
   }
 
-  async greet(): Promise<boolean> {
-    this.log.info({ conn: this.id, remote: this.info.remote, service: this.info.service, tls: this.info.tls }, 'Connected');
+  protected override queueGreeting(): void {
     // RFC 1939 §4: "+OK" and text; RFC 1939 §7: the APOP timestamp anywhere in it.
     this.reply(`${this.ctx.hostname} POP3 server ready${this.timestamp ? ` ${this.timestamp}` : ''}`);
-    return true;
   }
 
   /** POP3 has no command that needs TLS first; USER, PASS and AUTH check `authAllowed()` themselves. */
-  mustStartTls(): boolean {
+  override mustStartTls(): boolean {
     return false;
   }
 
-  interruption(): ProtocolError | null {
+  override interruption(): ProtocolError | null {
     return this.draining ? replies.shuttingDown() : null;
   }
 
@@ -227,15 +160,21 @@ export class Pop3Conn implements EngineConn<Pop3State> {
 
   /** Messages not marked deleted, and their octets (RFC 1939 §5 STAT). */
   totals(): { count: number; octets: number } {
+    const messages = this.maildrop?.messages ?? [];
+    // `deleted` only grows (DELE) or empties (RSET, login), so its size identifies its content for this snapshot.
+    const memo = this.totalsMemo;
+    if (memo && memo.messages === messages && memo.deleted === this.deleted.size) return memo.value;
     let count = 0;
     let octets = 0;
-    (this.maildrop?.messages ?? []).forEach((m, i) => {
-      if (this.deleted.has(i + 1)) return;
+    for (let i = 0; i < messages.length; i++) {
+      if (this.deleted.has(i + 1)) continue;
       count++;
-      octets += m.size;
-    });
-    return { count, octets };
+      octets += messages[i]!.size;
+    }
+    this.totalsMemo = { messages, deleted: this.deleted.size, value: { count, octets } };
+    return this.totalsMemo.value;
   }
+  private totalsMemo: { messages: readonly Pop3Message[]; deleted: number; value: { count: number; octets: number } } | null = null;
 
   /**
    * The message a command argument names (RFC 1939 §5): -ERR No such message when it is not a number in range,
@@ -271,53 +210,10 @@ export class Pop3Conn implements EngineConn<Pop3State> {
   async startTls(ctx: SecureContext): Promise<void> {
     this.pendingUser = null;
     this.reply('Begin TLS negotiation');
-    // Write and wrap in the same tick: no byte of the client's handshake may be read as plaintext.
-    this.socket.write(this.takeOutput());
-    const tls = new TLSSocket(this.socket as Socket, { isServer: true, secureContext: ctx });
-    tls.on('error', (err) => this.log.info({ conn: this.id, err: err.message }, 'TLS error'));
-    this.reader.upgrade(tls);
-    this.socket = tls;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(), this.ctx.limits.idleTimeoutMs);
-      const fail = (): void => {
-        clearTimeout(timer);
-        tls.destroy();
-        reject(new ConnectionLostError());
-      };
-      tls.once('secure', () => {
-        clearTimeout(timer);
-        tls.off('close', fail);
-        resolve();
-      });
-      tls.once('close', fail);
-    });
-    this.info.tls = true;
-    this.log.info({ conn: this.id, protocol: tls.getProtocol(), cipher: tls.getCipher().name }, 'TLS started');
+    await this.switchToTls(ctx);
   }
 
-  /** Forces the connection to end (shutdown): pending and later reads fail with `err`; a body being sent stops. */
-  abort(err: Error): void {
-    this.aborted ??= err;
-    this.reader.abort(err);
-    this.wakeWriter?.();
-  }
-
-  /** Destroys the socket at once. */
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  async end(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    clearTimeout(this.sessionTimer);
+  protected override async releaseSession(): Promise<void> {
     await this.releaseMaildrop(); // without commit: RFC 1939 §6, only QUIT enters UPDATE
-    await this.flush().catch(() => undefined);
-    const s = this.socket;
-    s.end();
-    const kill = setTimeout(() => s.destroy(), 5000);
-    kill.unref();
-    s.once('close', () => clearTimeout(kill));
-    this.log.info({ conn: this.id }, 'Disconnected');
   }
 }

@@ -2,14 +2,11 @@
  * The options and limits of Pop3Server, as the daemon passes them (the contract between pop3/server and app/).
  * Each limit has its default here and its reply in the server.
  */
-import type { AuthThrottle, Logger } from '../../proto/index.js';
+import type { AuthThrottle, Logger, TlsCredentials } from '../../proto/index.js';
 import type { Pop3Backend } from './backend.js';
 
-/** A certificate and its key, PEM. */
-export interface Pop3TlsCredentials {
-  readonly key: string | Buffer;
-  readonly cert: string | Buffer;
-}
+/** A certificate and its key, PEM (the same shape as SMTP's). */
+export type Pop3TlsCredentials = TlsCredentials;
 
 /** Every limit of the POP3 server. */
 export interface Pop3Limits {

@@ -1,24 +1,24 @@
 /**
  * One SMTP connection: its state, its ConnInfo (live: the backend sees HELO, TLS and the AUTH user as they
- * change), the reply queue, the transaction, and the STARTTLS upgrade. Commands (./commands) act on it; the
- * protocol engine (proto/engine.ts) drives it.
+ * change), its replies, the transaction, and what STARTTLS resets. Commands (./commands) act on it; the
+ * protocol engine (proto/engine.ts) drives it. The socket, the output queue and its flush, the TLS switch and
+ * the end of the connection are LineConn's (proto/line-conn.ts).
  *
  * Guarantees: `session.close()` is called exactly once per session (on QUIT, disconnect and STARTTLS); a BDAT
  * body in flight is abandoned (its stream fails) before the session resets or closes; replies reach the socket
  * only through `flush()`, in order.
  */
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import {
-  ConnectionLostError,
-  LineReader,
+  LineConn,
+  LineConnInfo,
   ProtocolError,
   isLoopback,
   type AuthThrottle,
-  type EngineConn,
   type LineEndScanner,
   type Logger,
+  type PeerAddress,
   type ProtocolErrors,
 } from '../../proto/index.js';
 import * as replies from '../reply.js';
@@ -57,19 +57,10 @@ export interface Transaction {
   bdat: { transfer: Transfer; scanner: LineEndScanner } | null;
 }
 
-/** ConnInfo as the server keeps it up to date. */
-class LiveConnInfo implements ConnInfo {
+/** ConnInfo as the server keeps it up to date: HELO and the AUTH user too. */
+class SmtpConnInfo extends LineConnInfo<ConnInfo['service']> implements ConnInfo {
   helo?: string;
   user?: string;
-  constructor(
-    readonly id: string,
-    readonly remote: string,
-    readonly remotePort: number,
-    readonly local: string,
-    readonly localPort: number,
-    public tls: boolean,
-    readonly service: ConnInfo['service'],
-  ) {}
 }
 
 const smtpErrors: ProtocolErrors<SmtpState> = Object.freeze({
@@ -84,104 +75,51 @@ const smtpErrors: ProtocolErrors<SmtpState> = Object.freeze({
   internal: replies.tempFailure,
 });
 
-let counter = 0;
-const idPrefix = randomBytes(3).toString('hex');
-
 /** One SMTP connection. */
-export class SmtpConn implements EngineConn<SmtpState> {
-  readonly id = `${idPrefix}${(++counter).toString(36)}`;
-  readonly info: LiveConnInfo;
-  readonly reader: LineReader;
-  readonly errors: ProtocolErrors<SmtpState>;
-  readonly log: Logger;
-  readonly maxErrors: number;
-  readonly maxCommandBytes: number;
-  state: SmtpState = 'connected';
-  closing = false;
-  idle = false;
-  errorCount = 0;
+export class SmtpConn extends LineConn<SmtpState> {
+  override readonly info: SmtpConnInfo;
+  override state: SmtpState = 'connected';
   /** The backend session, from EHLO/HELO until QUIT, disconnect or STARTTLS. */
   session: SmtpSession | null = null;
   tx: Transaction | null = null;
   /** The backend has transaction state: reset() it before the next MAIL. */
   needsReset = false;
-  /** The server is shutting down: close once no transaction is open. */
-  draining = false;
-  private out: string[] = [];
-  private outBytes = 0;
-  private ended = false;
-  private readonly sessionTimer: NodeJS.Timeout;
 
   constructor(
-    public socket: Socket | TLSSocket,
+    socket: Socket | TLSSocket,
     readonly ctx: ConnContext,
-    addr: { remote: string; remotePort: number; local: string; localPort: number; tls: boolean },
+    addr: PeerAddress,
   ) {
-    this.info = new LiveConnInfo(this.id, addr.remote, addr.remotePort, addr.local, addr.localPort, addr.tls, ctx.service);
-    this.log = ctx.log;
-    this.errors = smtpErrors;
-    this.maxErrors = ctx.limits.maxErrors;
-    this.maxCommandBytes = ctx.limits.maxLineBytes;
-    this.reader = new LineReader(socket, {
-      maxLineBytes: ctx.limits.maxAuthLineBytes,
-      idleMs: ctx.limits.commandTimeoutMs,
-      minDataRate: ctx.limits.minDataRate,
+    super(socket, {
+      idTag: '',
+      errors: smtpErrors,
+      log: ctx.log,
+      maxErrors: ctx.limits.maxErrors,
+      maxCommandBytes: ctx.limits.maxLineBytes,
+      reader: { maxLineBytes: ctx.limits.maxAuthLineBytes, idleMs: ctx.limits.commandTimeoutMs, minDataRate: ctx.limits.minDataRate },
+      peerTimeoutMs: ctx.limits.commandTimeoutMs,
+      sessionTimeoutMs: ctx.limits.sessionTimeoutMs,
     });
-    this.sessionTimer = setTimeout(() => this.reader.abort(replies.timeout()), ctx.limits.sessionTimeoutMs);
-    this.sessionTimer.unref();
+    this.info = new SmtpConnInfo(this.id, addr, ctx.service);
   }
 
   /** Queues a reply; the enhanced code's class comes from `code` (STYLE.md §4). */
   reply(code: number, status: Status | null, text: string | readonly string[]): void {
     const enhanced = status && `${Math.trunc(code / 100)}.${status.join('.')}`;
-    const s = formatReply(code, enhanced, text);
-    this.out.push(s);
-    this.outBytes += s.length;
+    this.queue(formatReply(code, enhanced, text)); // printable ASCII only, so one octet per character
   }
 
-  sendError(err: ProtocolError): void {
+  override sendError(err: ProtocolError): void {
     const e = err instanceof SmtpError ? err : replies.tempFailure();
     this.reply(e.code, e.status, e.message);
   }
 
-  pendingBytes(): number {
-    return this.outBytes;
-  }
-
-  /** Takes the queued replies off the queue. */
-  private takeOutput(): string {
-    const s = this.out.join('');
-    this.out = [];
-    this.outBytes = 0;
-    return s;
-  }
-
-  async flush(): Promise<void> {
-    if (this.out.length === 0) return;
-    const data = this.takeOutput();
-    const s = this.socket;
-    if (s.destroyed || !s.writable) return;
-    if (s.write(data)) return;
-    // The client does not read its replies: wait for it, but not longer than a command may take.
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        s.off('drain', done).off('close', done);
-        resolve();
-      };
-      const timer = setTimeout(() => (s.destroy(), done()), this.ctx.limits.commandTimeoutMs);
-      s.on('drain', done).on('close', done);
-    });
-  }
-
-  async greet(): Promise<boolean> {
-    this.log.info({ conn: this.id, remote: this.info.remote, service: this.info.service, tls: this.info.tls }, 'Connected');
+  protected override queueGreeting(): void {
     // RFC 5321 §4.2: 220 <domain> text. RFC 2034 §3: no enhanced code in the greeting.
     this.reply(220, null, `${this.ctx.hostname} ESMTP Postroom`);
-    return true;
   }
 
-  mustStartTls(): boolean {
+  override mustStartTls(): boolean {
     return this.ctx.requireTls && !this.info.tls;
   }
 
@@ -190,7 +128,7 @@ export class SmtpConn implements EngineConn<SmtpState> {
     return this.state === 'mail' || this.state === 'rcpt' || this.state === 'bdat';
   }
 
-  interruption(): ProtocolError | null {
+  override interruption(): ProtocolError | null {
     return this.draining && !this.inTransaction() ? replies.shuttingDown(this.ctx.hostname) : null;
   }
 
@@ -237,58 +175,18 @@ export class SmtpConn implements EngineConn<SmtpState> {
     await this.abortTransaction();
     await this.closeSession();
     this.reply(220, [0, 0], 'Ready to start TLS');
-    // Write and wrap in the same tick: no byte of the client's handshake may be read as plaintext.
-    this.socket.write(this.takeOutput());
-    const tls = new TLSSocket(this.socket as Socket, { isServer: true, secureContext: ctx });
-    this.reader.upgrade(tls);
-    this.socket = tls;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(), this.ctx.limits.commandTimeoutMs);
-      const fail = (): void => {
-        clearTimeout(timer);
-        tls.destroy();
-        reject(new ConnectionLostError());
-      };
-      tls.once('secure', () => {
-        clearTimeout(timer);
-        tls.off('close', fail);
-        resolve();
-      });
-      tls.once('close', fail);
-    });
-    this.info.tls = true;
+    await this.switchToTls(ctx);
     this.info.helo = undefined;
     this.info.user = undefined;
     this.state = 'connected';
-    this.log.info({ conn: this.id, protocol: tls.getProtocol(), cipher: tls.getCipher().name }, 'TLS started');
   }
 
-  /** Forces the connection to end (shutdown deadline): pending and later reads fail with `err`. */
-  abort(err: Error): void {
-    this.reader.abort(err);
-  }
-
-  /** Destroys the socket at once. */
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  async end(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    clearTimeout(this.sessionTimer);
+  protected override async releaseSession(): Promise<void> {
     try {
       await this.abortTransaction();
     } catch (err) {
       this.log.error({ conn: this.id, err }, 'Abandoning the transaction failed');
     }
     await this.closeSession();
-    await this.flush().catch(() => undefined);
-    const s = this.socket;
-    s.end();
-    const kill = setTimeout(() => s.destroy(), 5000);
-    kill.unref();
-    s.once('close', () => clearTimeout(kill));
-    this.log.info({ conn: this.id }, 'Disconnected');
   }
 }

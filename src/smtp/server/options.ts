@@ -1,15 +1,11 @@
 /**
  * The options of SmtpServer, as the daemon passes them.
  */
-import type { AuthThrottle, Logger } from '../../proto/index.js';
+import type { AuthThrottle, Logger, TlsCredentials } from '../../proto/index.js';
 import type { SmtpBackend } from './backend.js';
 import type { SmtpLimits } from './limits.js';
 
-/** A certificate and its key, PEM. */
-export interface TlsCredentials {
-  readonly key: string | Buffer;
-  readonly cert: string | Buffer;
-}
+export type { TlsCredentials } from '../../proto/index.js';
 
 /** How the SMTP server runs. */
 export interface SmtpServerOptions {
