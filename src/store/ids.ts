@@ -8,6 +8,25 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
+/**
+ * `bytes` random bytes as lower-case hex, drawn from a pool filled 4 KiB at a time: one randomBytes() call per
+ * message for two ids cost 2.5 % of the SMTP server's main thread under load.
+ * @example randomHex(5) // 'a3f09c41be'
+ */
+export function randomHex(bytes: number): string {
+  if (poolAt + bytes > pool.length) {
+    pool = randomBytes(Math.max(POOL_BYTES, bytes));
+    poolAt = 0;
+  }
+  const hex = pool.toString('hex', poolAt, poolAt + bytes);
+  poolAt += bytes;
+  return hex;
+}
+
 /** A random record id (users, mailboxes). */
 export function newId(): string {
   return randomUUID();
@@ -15,7 +34,7 @@ export function newId(): string {
 
 /** A queue id: base-36 milliseconds (sortable) and 40 random bits. */
 export function newQueueId(now = Date.now()): string {
-  return `${now.toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
+  return `${now.toString(36).padStart(9, '0')}${randomHex(5)}`;
 }
 
 /** A mailbox's UID stamp: 8 random hex digits, fixed when the mailbox is created. */

@@ -11,12 +11,13 @@
  * has no row and is garbage collected by the store at start). Collecting garbage is the owner's job: this class
  * only lists ids and removes temp files when asked.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobTooLargeError, type BlobRef, type BlobStore } from '../store.js';
+import { randomHex } from '../ids.js';
 import { Coalesced } from './coalesced.js';
 
 const ID = /^[0-9a-f]{32}$/;
@@ -66,7 +67,7 @@ async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
  * @example newBlobId() // '3fa0c2…' (32 hex digits)
  */
 export function newBlobId(): string {
-  return (Math.floor(Date.now() / 1000) & 0xff).toString(16).padStart(2, '0') + randomBytes(15).toString('hex');
+  return (Math.floor(Date.now() / 1000) & 0xff).toString(16).padStart(2, '0') + randomHex(15);
 }
 
 function idOf(ref: BlobRef | string): string {
@@ -167,7 +168,8 @@ export class FileBlobStore implements BlobStore {
       return Readable.from([], { objectMode: false });
     }
     return fh.createReadStream({
-      highWaterMark: 64 * 1024,
+      // 256 KiB reads: a POP3 RETR of a large message waits on the thread pool a quarter as often as with 64 KiB.
+      highWaterMark: 256 * 1024,
       ...(range ? { start: range.start, end: range.end - 1 } : {}),
     });
   }
