@@ -14,6 +14,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { defaultSmtpLimits } from '../smtp/index.js';
 import { defaultPop3Limits } from '../pop3/index.js';
 import { DEFAULT_BACKOFF } from '../mta/index.js';
+import { defaultInlineMaxBytes } from '../store/index.js';
 import {
   BAD,
   boolean,
@@ -30,95 +31,14 @@ import {
   showValue,
   size,
   userName,
-  type ListenAddress,
-  type LogLevel,
   type ValueContext,
   type ValueType,
 } from './config-schema.js';
 
 export type { ListenAddress, LogLevel } from './config-schema.js';
 
-/** The services a listener can be configured for. */
-export type ServiceName = 'smtp' | 'submission' | 'submissions' | 'pop3' | 'pop3s' | 'web';
-
-/** The SMTP server's limits and policy switches (issue 3 §4). */
-export interface SmtpConfig {
-  readonly maxMessageBytes: number;
-  readonly maxRecipients: number;
-  readonly bareNewline: 'reject' | 'normalize';
-  /** Where AUTH is offered without TLS: never, to loopback clients only, or always. */
-  readonly authWithoutTls: 'never' | 'loopback' | 'always';
-  readonly maxLineLength: number;
-  readonly maxAuthLineLength: number;
-  readonly maxErrors: number;
-  readonly maxConnections: number;
-  readonly maxConnectionsPerIp: number;
-  readonly commandTimeoutMs: number;
-  readonly sessionTimeoutMs: number;
-  /** Bytes per second a client must keep up during DATA/BDAT. */
-  readonly minDataRate: number;
-  readonly authFailureDelayMs: number;
-  readonly authLockoutFailures: number;
-  readonly authLockoutWindowMs: number;
-  /** MAIL is refused with 452 4.3.1 when less than this is free in the data directory (null: 1.5 × maxMessageBytes). */
-  readonly minFreeDisk: number | null;
-}
-
-/**
- * The POP3 server's limits and policy switches (issue 4 §1–2): the fields of Pop3Limits, except the AUTH lockout,
- * which is shared with SMTP (`smtp.auth_lockout_*`: one throttle for every listener).
- */
-export interface Pop3Config {
-  readonly maxLineLength: number;
-  readonly maxAuthLineLength: number;
-  readonly idleTimeoutMs: number;
-  readonly sessionTimeoutMs: number;
-  readonly maxErrors: number;
-  readonly maxConnections: number;
-  readonly maxConnectionsPerIp: number;
-  readonly authFailureDelayMs: number;
-  /** Where USER/PASS and AUTH are allowed without TLS: never, to loopback clients only, or always. */
-  readonly authWithoutTls: 'never' | 'loopback' | 'always';
-  /** Offer APOP (RFC 1939 §7) to users with an APOP secret. */
-  readonly apop: boolean;
-}
-
-/** The whole configuration, with every default filled in. */
-export interface Config {
-  /** The file it was read from, or null. */
-  readonly file: string | null;
-  /** Absolute path of the data directory. */
-  readonly dataDir: string;
-  readonly hostname: string;
-  /** Local domains, ensured to exist in the store at start. */
-  readonly domains: readonly string[];
-  /** Drop privileges to this user after binding the ports (null: stay who we are). */
-  readonly user: string | null;
-  readonly logLevel: LogLevel;
-  readonly trustedNetworks: readonly string[];
-  /** How long in-flight transactions may run after SIGTERM/SIGINT. */
-  readonly shutdownTimeoutMs: number;
-  readonly listen: { readonly [S in ServiceName]: ListenAddress | null };
-  readonly tls: { readonly cert: string | null; readonly key: string | null };
-  readonly smtp: SmtpConfig;
-  readonly pop3: Pop3Config;
-  readonly queue: { readonly minBackoffMs: number; readonly maxBackoffMs: number; readonly lifetimeMs: number };
-}
-
-/** The flags that override the file (all optional; `domain` is repeatable). */
-export interface ConfigFlags {
-  config?: string;
-  dataDir?: string;
-  hostname?: string;
-  domain?: readonly string[];
-  smtpListen?: string;
-  submissionListen?: string;
-  submissionsListen?: string;
-  pop3Listen?: string;
-  pop3sListen?: string;
-  webListen?: string;
-  logLevel?: string;
-}
+export type { Config, ConfigFlags, Pop3Config, ServiceName, SmtpConfig } from './config-types.js';
+import type { Config, ConfigFlags, ServiceName } from './config-types.js';
 
 /** A configuration problem; the message is one line, without the `postroom: ` prefix. */
 export class ConfigError extends Error {
@@ -194,6 +114,7 @@ export function defaultConfig(cwd: string = process.cwd()): Config {
       apop: false,
     },
     queue: { minBackoffMs: DEFAULT_BACKOFF.minMs, maxBackoffMs: DEFAULT_BACKOFF.maxMs, lifetimeMs: DEFAULT_BACKOFF.lifetimeMs },
+    store: { inlineMaxBytes: defaultInlineMaxBytes },
   };
 }
 
@@ -268,6 +189,7 @@ export const KEYS: readonly KeySpec[] = [
   key('queue.min_backoff', duration(1000), (c, v) => (c.queue.minBackoffMs = v)),
   key('queue.max_backoff', duration(1000), (c, v) => (c.queue.maxBackoffMs = v)),
   key('queue.lifetime', duration(1000), (c, v) => (c.queue.lifetimeMs = v)),
+  key('store.inline_max_bytes', size(), (c, v) => (c.store.inlineMaxBytes = v)),
 ];
 
 const FLAG_NAMES: Record<keyof ConfigFlags, string> = {

@@ -44,7 +44,7 @@ export type Pop3Service = (typeof POP3_SERVICES)[number];
  * const store = await openStore(config, { create: false });  // AdminError 'io' when the directory is missing
  * ```
  */
-export async function openStore(config: Pick<Config, 'dataDir'>, o: { create: boolean }): Promise<Store> {
+export async function openStore(config: Pick<Config, 'dataDir'> & Partial<Pick<Config, 'store'>>, o: { create: boolean }): Promise<Store> {
   if (o.create) await fsp.mkdir(config.dataDir, { recursive: true });
   else {
     const st = await fsp.stat(config.dataDir).catch(() => null);
@@ -52,7 +52,8 @@ export async function openStore(config: Pick<Config, 'dataDir'>, o: { create: bo
       throw new AdminError('io', `${config.dataDir}: no data directory (start the server once, or pass --data-dir or --config)`);
     }
   }
-  const store = await openSqliteStore({ dataDir: config.dataDir });
+  const inline = config.store?.inlineMaxBytes;
+  const store = await openSqliteStore({ dataDir: config.dataDir, ...(inline !== undefined ? { inlineMaxBytes: inline } : {}) });
   try {
     await store.migrate();
   } catch (err) {

@@ -11,6 +11,7 @@ export {
   openSqliteStore,
   SqliteStore,
   schemaVersion,
+  defaultInlineMaxBytes,
   type SqliteStoreOptions,
   type StartupReport,
   type CommitMode,

@@ -2,3 +2,4 @@
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions, type StartupReport } from './sqlite-store.js';
 export type { CommitMode, CommitStats } from './committer.js';
 export { schemaVersion } from './schema.js';
+export { defaultInlineMaxBytes } from './inline-blobs.js';
