@@ -166,10 +166,16 @@ export class Pop3Conn extends LineConn<Pop3State> {
     if (memo && memo.messages === messages && memo.deleted === this.deleted.size) return memo.value;
     let count = 0;
     let octets = 0;
-    for (let i = 0; i < messages.length; i++) {
-      if (this.deleted.has(i + 1)) continue;
-      count++;
-      octets += messages[i]!.size;
+    if (this.deleted.size === 0) {
+      // The usual case (STAT right after login): no set lookup per message.
+      count = messages.length;
+      for (let i = 0; i < messages.length; i++) octets += messages[i]!.size;
+    } else {
+      for (let i = 0; i < messages.length; i++) {
+        if (this.deleted.has(i + 1)) continue;
+        count++;
+        octets += messages[i]!.size;
+      }
     }
     this.totalsMemo = { messages, deleted: this.deleted.size, value: { count, octets } };
     return this.totalsMemo.value;
