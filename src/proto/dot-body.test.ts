@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
-import { DotDecoder, dotStuff } from './dot-body.js';
+import { DotDecoder, DotStuffer, dotStuff } from './dot-body.js';
 
 /** Decodes `input` fed in `chunks` pieces; returns the output, the bytes consumed, and the flags. */
 function decode(input: string, opts: { normalize?: boolean; cuts?: number[] } = {}) {
@@ -156,4 +156,41 @@ test('DotDecoder matches a byte-at-a-time reference on any input, chunking and m
     }),
     { numRuns: 3000 },
   );
+});
+
+/** The rule written the slow way, one byte at a time (the reference for DotStuffer). */
+function stuffByteByByte(input: Buffer): string {
+  let out = '';
+  let atLineStart = true;
+  for (const b of input) {
+    if (atLineStart && b === 0x2e) out += '.';
+    out += String.fromCharCode(b);
+    atLineStart = b === 0x0a;
+  }
+  const last = input.length > 0 ? input[input.length - 1] : -1;
+  return out + (last === -1 || last === 0x0a ? '.\r\n' : last === 0x0d ? '\n.\r\n' : '\r\n.\r\n');
+}
+
+for (const text of ['', '.', '..', 'a', '.a\r\n.b\r\n', 'a\r\n.\r\n', 'x\r\n..\r\n.y', 'no end', 'cr end\r', 'lf end\n', '\n.\n.\n', 'a.b\r\nc.\r\n', '\r\n.\r\n.\r\n']) {
+  test(`DotStuffer stuffs ${JSON.stringify(text)} as the byte-by-byte rule does, in any chunking`, () => {
+    const input = Buffer.from(text, 'latin1');
+    for (const size of [1, 2, 3, 5, 64]) {
+      const s = new DotStuffer();
+      const out: Buffer[] = [];
+      for (let i = 0; i < input.length; i += size) out.push(s.push(input.subarray(i, i + size)));
+      out.push(s.end());
+      assert.equal(Buffer.concat(out).toString('latin1'), stuffByteByByte(input), `chunks of ${size}`);
+    }
+  });
+}
+
+test('DotStuffer passes a chunk without a line-start dot through without copying', () => {
+  const s = new DotStuffer();
+  const chunk = Buffer.from('Subject: x\r\n\r\nbody.\r\n');
+  assert.equal(s.push(chunk), chunk);
+});
+
+test('DotStuffer example from its TSDoc', () => {
+  const s = new DotStuffer();
+  assert.equal(Buffer.concat([s.push(Buffer.from('.a\r\n.')), s.push(Buffer.from('b')), s.end()]).toString(), '..a\r\n..b\r\n.\r\n');
 });

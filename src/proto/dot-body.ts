@@ -10,7 +10,8 @@
  * `bareNewline`; with `normalize` each becomes CRLF, otherwise the bytes pass unchanged (the caller refuses the
  * message). A normalized line end is not a line start: it neither unstuffs a dot nor ends the body.
  *
- * `dotStuff` is the reverse for senders: doubles a "." at a line start and appends the terminator.
+ * `DotStuffer` (and `dotStuff`, its Transform) is the reverse for senders: doubles a "." at a line start and
+ * appends the terminator.
  *
  * Guarantees: the decoder keeps at most two deferred bytes of state across chunks and never copies content (it
  * emits slices of its input), so any chunking of the input gives the same output.
@@ -140,9 +141,48 @@ export class DotDecoder {
   }
 }
 
+const LF_DOT = Buffer.from('\n.');
+
 /**
- * A Transform that dot-stuffs a body for sending (RFC 5321 §4.5.2, RFC 1939 §3): a "." after a line feed (or at
- * the start) is doubled, a missing final CRLF is added, and ".\r\n" ends the output.
+ * Dot-stuffing for senders over chunks (RFC 5321 §4.5.2, RFC 1939 §3), synchronous: a "." after a line feed (or
+ * at the start) is doubled; `end()` gives a CRLF when the body did not end with a line end, then ".\r\n". A chunk
+ * without a line-start dot passes through as is (no copy); lines are found with indexOf, not a byte loop.
+ *
+ * @example
+ * ```ts
+ * const s = new DotStuffer();
+ * Buffer.concat([s.push(Buffer.from('.a\r\n.')), s.push(Buffer.from('b')), s.end()]).toString() === '..a\r\n..b\r\n.\r\n';
+ * ```
+ */
+export class DotStuffer {
+  private atLineStart = true;
+  private last = -1;
+
+  /** Stuffs one chunk; returns it unchanged (no copy) when no line in it starts with ".". */
+  push(chunk: Buffer): Buffer {
+    if (chunk.length === 0) return chunk;
+    const out: Buffer[] = [];
+    let run = 0;
+    if (this.atLineStart && chunk[0] === DOT) out.push(B_DOT);
+    for (let at = chunk.indexOf(LF_DOT); at >= 0; at = chunk.indexOf(LF_DOT, at + 1)) {
+      out.push(chunk.subarray(run, at + 1), B_DOT);
+      run = at + 1;
+    }
+    this.last = chunk[chunk.length - 1]!;
+    this.atLineStart = this.last === LF;
+    if (out.length === 0) return chunk;
+    out.push(chunk.subarray(run));
+    return Buffer.concat(out);
+  }
+
+  /** The end: CRLF when the body did not end with a line end, then ".\r\n". */
+  end(): Buffer {
+    return Buffer.from(this.last === -1 || this.last === LF ? '.\r\n' : this.last === CR ? '\n.\r\n' : '\r\n.\r\n');
+  }
+}
+
+/**
+ * DotStuffer as a Transform, for pipelines.
  *
  * @example
  * ```ts
@@ -150,26 +190,13 @@ export class DotDecoder {
  * ```
  */
 export function dotStuff(): Transform {
-  let atLineStart = true;
-  let last = -1;
+  const s = new DotStuffer();
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
-      const out: Buffer[] = [];
-      let run = 0;
-      for (let i = 0; i < chunk.length; i++) {
-        if (atLineStart && chunk[i] === DOT) {
-          out.push(chunk.subarray(run, i), B_DOT);
-          run = i;
-        }
-        atLineStart = chunk[i] === LF;
-      }
-      out.push(chunk.subarray(run));
-      if (chunk.length > 0) last = chunk[chunk.length - 1]!;
-      done(null, Buffer.concat(out));
+      done(null, s.push(chunk));
     },
     flush(done) {
-      const tail = last === -1 || last === LF ? '.\r\n' : last === CR ? '\n.\r\n' : '\r\n.\r\n';
-      done(null, Buffer.from(tail));
+      done(null, s.end());
     },
   });
 }

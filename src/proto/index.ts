@@ -6,7 +6,7 @@
  */
 export { ProtocolError } from './errors.js';
 export { LineReader, LineTooLongError, ReadTimeoutError, ConnectionLostError, type LineReaderOptions, type BodyReader } from './line-reader.js';
-export { DotDecoder, dotStuff } from './dot-body.js';
+export { DotDecoder, DotStuffer, dotStuff } from './dot-body.js';
 export { LineEndScanner } from './line-ends.js';
 export { BodyFeed, type BodyFeedOptions } from './body-feed.js';
 export { splitCommand, type CommandSpec, type CommandTable } from './command-table.js';
