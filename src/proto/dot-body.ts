@@ -142,6 +142,9 @@ export class DotDecoder {
 }
 
 const LF_DOT = Buffer.from('\n.');
+const END_AT_LINE_START = Buffer.from('.\r\n');
+const END_AFTER_CR = Buffer.from('\n.\r\n');
+const END_MID_LINE = Buffer.from('\r\n.\r\n');
 
 /**
  * Dot-stuffing for senders over chunks (RFC 5321 §4.5.2, RFC 1939 §3), synchronous: a "." after a line feed (or
@@ -175,9 +178,9 @@ export class DotStuffer {
     return Buffer.concat(out);
   }
 
-  /** The end: CRLF when the body did not end with a line end, then ".\r\n". */
+  /** The end: CRLF when the body did not end with a line end, then ".\r\n" (shared buffers: do not modify). */
   end(): Buffer {
-    return Buffer.from(this.last === -1 || this.last === LF ? '.\r\n' : this.last === CR ? '\n.\r\n' : '\r\n.\r\n');
+    return this.last === -1 || this.last === LF ? END_AT_LINE_START : this.last === CR ? END_AFTER_CR : END_MID_LINE;
   }
 }
 
