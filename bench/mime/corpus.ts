@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import iconv from 'iconv-lite';
-import { prng as rng } from '../../src/testing/golden-gen-lib.js';
+import { b64, prng as rng, qp } from '../../src/testing/golden-gen-lib.js';
 
 const WORDS = 'the mail server queue relay message delivery report status inbox folder attach reply forward meeting budget plan review'.split(' ');
 const KO = '안녕하세요 오늘 회의는 오후 세시에 시작합니다 첨부한 보고서를 확인해 주세요 감사합니다 똠방각하 뷁 한국어 메일'.split(' ');
@@ -24,32 +24,18 @@ function paragraphs(r: () => number, lines: number, list = WORDS): string {
   return out.join('\r\n') + '\r\n';
 }
 
-function b64lines(buf: Buffer): string {
-  const s = buf.toString('base64');
-  const out: string[] = [];
-  for (let i = 0; i < s.length; i += 76) out.push(s.slice(i, i + 76));
-  return out.join('\r\n') + '\r\n';
+/** Text with LF line ends (as the golden generators write it) turned into CRLF lines, the last one ended too. */
+function crlfLines(text: string): string {
+  return text.replace(/\n/g, '\r\n') + '\r\n';
 }
 
-function qp(bytes: Buffer): string {
-  const out: string[] = [];
-  let line = '';
-  for (const b of bytes) {
-    if (b === 0x0a) {
-      out.push(line);
-      line = '';
-      continue;
-    }
-    if (b === 0x0d) continue;
-    const t = b >= 33 && b <= 126 && b !== 61 ? String.fromCharCode(b) : b === 32 ? ' ' : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
-    if (line.length + t.length > 75) {
-      out.push(line + '=');
-      line = '';
-    }
-    line += t;
-  }
-  out.push(line);
-  return out.join('\r\n') + '\r\n';
+function b64lines(buf: Buffer): string {
+  return crlfLines(b64(buf));
+}
+
+/** Quoted-printable of CRLF text: the generators' encoder works on LF line ends. */
+function qpLines(bytes: Buffer): string {
+  return crlfLines(qp(Buffer.from(bytes.toString('latin1').replace(/\r/g, ''), 'latin1')));
 }
 
 function ew(text: string, charset: 'UTF-8' | 'EUC-KR'): string {
@@ -72,6 +58,13 @@ function header(r: () => number, i: number, subject: string, extra: string): str
   );
 }
 
+/** `size` (at least 4) pseudo-random bytes, every one of them written, so the corpus is the same on every run. */
+function randomBytes(r: () => number, size: number): Buffer {
+  const data = Buffer.allocUnsafe(size);
+  for (let j = 0; j < size; j += 4) data.writeUInt32LE((r() * 4294967296) >>> 0, Math.min(j, size - 4));
+  return data;
+}
+
 /** Builds message number `i` of the corpus. */
 export function makeMessage(i: number): Buffer {
   const r = rng(1000 + i);
@@ -83,7 +76,7 @@ export function makeMessage(i: number): Buffer {
   if (kind < 0.55) {
     const euc = r() < 0.5;
     const text = paragraphs(r, 10 + Math.floor(r() * 40), KO);
-    const body = qp(euc ? iconv.encode(text, 'euc-kr') : Buffer.from(text, 'utf8'));
+    const body = qpLines(euc ? iconv.encode(text, 'euc-kr') : Buffer.from(text, 'utf8'));
     return Buffer.from(
       header(r, i, subject, `Content-Type: text/plain; charset=${euc ? 'euc-kr' : 'utf-8'}\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`) + body,
       'latin1',
@@ -92,8 +85,8 @@ export function makeMessage(i: number): Buffer {
   const text = paragraphs(r, 10 + Math.floor(r() * 30));
   const html = `<html><body>${text.split('\r\n').map((l) => `<p>${l}</p>`).join('\r\n')}</body></html>\r\n`;
   const alt =
-    `--alt${i}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qp(Buffer.from(text))}` +
-    `--alt${i}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qp(Buffer.from(html))}` +
+    `--alt${i}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpLines(Buffer.from(text))}` +
+    `--alt${i}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpLines(Buffer.from(html))}` +
     `--alt${i}--\r\n`;
   if (kind < 0.85) {
     return Buffer.from(header(r, i, subject, `Content-Type: multipart/alternative; boundary="alt${i}"\r\n\r\n`) + alt, 'latin1');
@@ -104,8 +97,7 @@ export function makeMessage(i: number): Buffer {
   const parts = [Buffer.from(out, 'latin1')];
   for (let k = 0; k < n; k++) {
     const size = Math.floor(50_000 * Math.pow(40, r())); // 50 KB – 2 MB, log-uniform
-    const data = Buffer.allocUnsafe(size);
-    for (let j = 0; j < size; j += 4) data.writeUInt32LE((r() * 4294967296) >>> 0, Math.min(j, size - 4));
+    const data = randomBytes(r, size);
     const name = r() < 0.3 ? ew(`보고서 ${k}.pdf`, 'UTF-8') : `report-${k}.pdf`;
     parts.push(
       Buffer.from(
@@ -135,8 +127,7 @@ export function makeBigMessage(mb: number): Buffer {
   const parts = [Buffer.from(header(r, 0, 'big', 'Content-Type: multipart/mixed; boundary="big"\r\n\r\n--big\r\n\r\nsee attachments\r\n'))];
   const each = Math.floor((mb * 1024 * 1024 * 0.74) / 4);
   for (let k = 0; k < 4; k++) {
-    const data = Buffer.allocUnsafe(each);
-    for (let j = 0; j + 4 <= each; j += 4) data.writeUInt32LE((r() * 4294967296) >>> 0, j);
+    const data = randomBytes(r, each);
     parts.push(Buffer.from(`--big\r\nContent-Type: application/octet-stream; name="f${k}.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64lines(data)}`, 'latin1'));
   }
   parts.push(Buffer.from('--big--\r\n'));

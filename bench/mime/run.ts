@@ -5,11 +5,10 @@
  * Options (environment): BENCH_MESSAGES (default 2000), BENCH_BIG_MB (default 68).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, existsSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCorpus, makeBigMessage } from './corpus.js';
-import { statSync } from 'node:fs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
@@ -30,7 +29,7 @@ function run(mode: string, parser: string, arg: string): Result {
   return JSON.parse(out.trim().split('\n').pop()!) as Result;
 }
 
-function table(title: string, rows: [string, Result][], ours: string): string {
+function table(title: string, rows: [string, Result][]): string {
   const mbs = (r: Result) => r.bytes / 1e6 / r.seconds;
   const others = rows.filter(([n]) => !n.startsWith('postroom'));
   const best = others.reduce((a, b) => (mbs(b[1]) > mbs(a[1]) ? b : a));
@@ -38,13 +37,13 @@ function table(title: string, rows: [string, Result][], ours: string): string {
   for (const [n, r] of rows) {
     lines.push(`| ${n} | ${mbs(r).toFixed(1)} | ${(r.messages / r.seconds).toFixed(0)} | ${r.peakRssGrowthMiB.toFixed(0)} | ${(mbs(r) / mbs(best[1])).toFixed(2)}× |`);
   }
-  void ours;
   return lines.join('\n');
 }
 
 const files = ensureCorpus(path.join(work, 'mime-corpus'), count);
-const total = files.reduce((n, f) => n + statSync(f).size, 0);
-const small = files.filter((f) => statSync(f).size < 64 * 1024);
+const sizes = files.map((f) => statSync(f).size);
+const total = sizes.reduce((n, size) => n + size, 0);
+const small = files.filter((_, i) => sizes[i]! < 64 * 1024);
 writeFileSync(path.join(work, 'all.txt'), files.join('\n'));
 writeFileSync(path.join(work, 'small.txt'), small.join('\n'));
 const bigFile = path.join(work, `big-${bigMb}.eml`);
@@ -58,7 +57,7 @@ for (const [title, list] of [
   ['Small plain and alternative messages', 'small.txt'],
 ] as const) {
   const rows = names.map((n) => [n, run('corpus', n, path.join(work, list))] as [string, Result]);
-  sections.push(table(`${title}`, rows, 'postroom'));
+  sections.push(table(title, rows));
 }
 /** The median of three runs (GC timing makes one run's peak RSS noisy). */
 function median3(mode: string, parser: string, arg: string): Result {
@@ -67,5 +66,5 @@ function median3(mode: string, parser: string, arg: string): Result {
   return { bytes: runs[0]!.bytes, messages: 1, seconds: mid('seconds'), cpuSeconds: mid('cpuSeconds'), peakRssGrowthMiB: mid('peakRssGrowthMiB') };
 }
 const bigRows = ['postroom-stream', 'postroom', 'mailparser-stream', 'postal-mime'].map((n) => [n, median3('big', n, bigFile)] as [string, Result]);
-sections.push(table(`One ${bigMb} MB message (streaming where the parser can)`, bigRows, 'postroom-stream'));
+sections.push(table(`One ${bigMb} MB message (streaming where the parser can)`, bigRows));
 console.log(`\nNode ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n${sections.join('\n\n')}`);

@@ -3,7 +3,7 @@
  * Usage: node worker.js corpus PARSER LISTFILE | big PARSER FILE
  * Prints one JSON line: { bytes, messages, seconds, cpuSeconds, peakRssGrowthMiB }.
  */
-import { readFileSync, createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parseMessageBuffer, parts } from '../../src/mime/index.js';
 import PostalMime from 'postal-mime';
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   }
   const base = process.memoryUsage().rss / 1024;
   const t0 = process.hrtime.bigint();
-  const { size } = await import('node:fs').then((fs) => fs.statSync(arg));
+  const { size } = statSync(arg);
   await bigStream(name, arg);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(JSON.stringify({ bytes: size, messages: 1, seconds, cpuSeconds: 0, peakRssGrowthMiB: (kb() - base) / 1024 }));

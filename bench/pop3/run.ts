@@ -28,7 +28,7 @@
  *   in first, then all start together; total msg/s until the last one has its last message.
  * - DELE of every message of the big maildrop (pipelined) + QUIT, until QUIT's +OK (the servers say the deletion
  *   is done then); one round, last (it empties the maildrop; checked afterwards with STAT).
- * CPU: seconds the server's whole process tree ran over the measured interval (bench/pop3/cpu.ts, from each
+ * CPU: seconds the server's whole process tree ran over the measured interval (bench/common/proc.ts, from each
  * thread's schedstat, so per-process tick truncation does not hide short-lived processes): postroom is one node
  * process (all its threads); Dovecot is its master and every descendant (pop3-login, pop3, auth, anvil, log,
  * stats, config), including the pop3 processes that exited meanwhile (the master reaps them).
@@ -47,14 +47,14 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '../../src/store/index.js';
-import { memoryMiB } from '../smtp/proc.js';
-import { summarizeProfile } from '../smtp/profile.js';
-import { treeCpuSeconds } from './cpu.js';
+import type { PostroomChild } from '../common/postroom.js';
+import { memoryMiB, treeCpuSeconds } from '../common/proc.js';
+import { summarizeProfile } from '../common/profile.js';
 import { listing, pipelined, Pop3Client, retrCommands, unstuff, wireSize, type Reply } from './client.js';
 import { benchUsers, messageBytes, PASSWORD, DOMAIN, type BenchUser, type CorpusSizes } from './corpus.js';
 import { calibrateSha512Rounds, dovecotMissing, MaildirWriter, sha512CryptHash, startDovecot, type DovecotInstance } from './dovecot.js';
 import { loadUsers } from './load.js';
-import { PostroomLoader, startPostroom, type PostroomInstance } from './postroom.js';
+import { PostroomLoader, startPostroom } from './postroom.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
@@ -94,7 +94,7 @@ interface Server {
   readonly name: string;
   readonly host: string;
   readonly port: number;
-  /** CPU seconds of the whole server so far (bench/pop3/cpu.ts). */
+  /** CPU seconds of the whole server so far (bench/common/proc.ts treeCpuSeconds). */
   cpu(): number;
 }
 
@@ -159,6 +159,25 @@ const sizeCheck = (s: Server, u: BenchUser) => (i: number, r: Reply) => {
   const n = wireSize(r);
   if (n !== u.bytes) throw new Error(`${s.name}: RETR ${i + 1} of ${u.address}: ${n} octets, expected ${u.bytes}`);
 };
+
+/**
+ * Logs in as `u`, RETRs its whole maildrop in one session (BENCH_WINDOW in flight, each reply's size checked) and
+ * quits; the time and the server's CPU run from the first RETR to the last octet.
+ */
+async function fetchAll(s: Server, u: BenchUser): Promise<{ count: number; seconds: number; cpu: number }> {
+  const { c, count } = await session(s, u);
+  try {
+    const before = s.cpu();
+    const t0 = performance.now();
+    await pipelined(c, retrCommands(count), { multi: true, window, check: sizeCheck(s, u) });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = await cpuSpentSince(s, before);
+    await c.quit();
+    return { count, seconds, cpu };
+  } finally {
+    c.destroy();
+  }
+}
 
 /** The message number a message says in its Subject ("Benchmark message N for …"). */
 function numberOf(msg: Buffer): number {
@@ -294,18 +313,8 @@ const retrGroup: Group = {
   cpu: 'median-round',
   async run(s) {
     const u = users.big;
-    const { c, count } = await session(s, u);
-    try {
-      const before = s.cpu();
-      const t0 = performance.now();
-      const r = await pipelined(c, retrCommands(count), { multi: true, window, check: sizeCheck(s, u) });
-      const seconds = (performance.now() - t0) / 1000;
-      const cpu = await cpuSpentSince(s, before);
-      await c.quit();
-      return [{ value: r.replies / seconds, cpu, note: `${((count * u.bytes) / 1e6 / seconds).toFixed(1)} MB/s` }];
-    } finally {
-      c.destroy();
-    }
+    const { count, seconds, cpu } = await fetchAll(s, u);
+    return [{ value: count / seconds, cpu, note: `${((count * u.bytes) / 1e6 / seconds).toFixed(1)} MB/s` }];
   },
 };
 
@@ -369,18 +378,8 @@ const hugeGroup: Group = {
   cpu: 'median-round',
   async run(s) {
     const u = users.huge;
-    const { c, count } = await session(s, u);
-    try {
-      const before = s.cpu();
-      const t0 = performance.now();
-      await pipelined(c, retrCommands(count), { multi: true, window, check: sizeCheck(s, u) });
-      const seconds = (performance.now() - t0) / 1000;
-      const cpu = await cpuSpentSince(s, before);
-      await c.quit();
-      return [{ value: (count * u.bytes) / 1e6 / seconds, cpu }];
-    } finally {
-      c.destroy();
-    }
+    const { count, seconds, cpu } = await fetchAll(s, u);
+    return [{ value: (count * u.bytes) / 1e6 / seconds, cpu }];
   },
 };
 
@@ -570,7 +569,7 @@ async function main(work: string): Promise<void> {
 
   const servers: Server[] = [];
   let dovecot: DovecotInstance | undefined;
-  let postroom: PostroomInstance | undefined;
+  let postroom: PostroomChild | undefined;
   try {
     if (withDovecot) {
       dovecot = await startDovecot(

@@ -8,7 +8,7 @@
  * count.
  */
 import { spawn } from 'node:child_process';
-import { cpuSince, treeCpu, type Cpu } from './proc.js';
+import { cpuSince, treeCpu, type Cpu } from '../common/proc.js';
 
 /** What smtp-source sends. */
 export interface LoadSpec {

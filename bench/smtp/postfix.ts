@@ -15,7 +15,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Mailbox } from './load.js';
-import { alive } from './proc.js';
+import { alive } from '../common/proc.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,14 +4,16 @@
  * the default log level, its log written to a file.
  *
  * Guarantees: the mailbox is read from outside the server, through a read-only connection to its SQLite
- * database (WAL readers never block the server's writer); `stop()` sends SIGTERM and waits (bounded) for exit 0.
+ * database (WAL readers never block the server's writer); `stop()` closes it, sends SIGTERM and waits (bounded)
+ * for exit 0 (bench/common/postroom.ts).
  * Limits: reads the `messages` table of the SQLite store directly, so a schema change must be followed here.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { startPostroomChild } from '../common/postroom.js';
 import type { Mailbox } from './load.js';
 
 const run = promisify(execFile);
@@ -56,22 +58,19 @@ export async function startPostroom(o: PostroomOptions): Promise<PostroomInstanc
   const code = await new Promise<number | null>((resolve) => add.on('exit', resolve));
   if (code !== 0) throw new Error(`Cannot add ${recipient}: postroom user add exited with ${code}`);
 
-  const log = createWriteStream(path.join(o.dir, 'postroom.log'));
-  await new Promise((r) => log.once('open', r));
-  const args = [
-    ...(o.nodeArgs ?? []),
-    ...[bin, 'start', '--config', config, '--data-dir', dataDir, '--hostname', `mx.${o.domain}`, '--domain', o.domain],
-    ...['--smtp-listen', '127.0.0.1:0', '--submission-listen', 'off', '--pop3-listen', 'off', '--web-listen', 'off'],
-  ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', log] });
-  const target = await banner(child);
+  const child = await startPostroomChild({
+    root: o.root,
+    dir: o.dir,
+    service: 'smtp',
+    args: ['--config', config, '--data-dir', dataDir, '--hostname', `mx.${o.domain}`, '--domain', o.domain],
+    nodeArgs: o.nodeArgs,
+  });
   const db = new Database(path.join(dataDir, 'postroom.db'), { readonly: true, fileMustExist: true });
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM messages');
   const mailbox: Mailbox = { count: () => count.get()!.n, progress: () => count.get()!.n };
-  let stopped: Promise<void> | undefined;
   return {
-    pid: child.pid!,
-    target,
+    pid: child.pid,
+    target: `${child.host}:${child.port}`,
     recipient,
     dataDir,
     mailbox,
@@ -79,41 +78,9 @@ export async function startPostroom(o: PostroomOptions): Promise<PostroomInstanc
       const { stdout } = await run(process.execPath, [bin, 'status', '--json', '--data-dir', dataDir]);
       return JSON.parse(stdout) as Awaited<ReturnType<PostroomInstance['status']>>;
     },
-    stop: () =>
-      (stopped ??= (async () => {
-        db.close();
-        const exited = new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        const code = await exited;
-        clearTimeout(timer);
-        log.end();
-        if (code !== 0) throw new Error(`postroom exited with ${code} (log: ${path.join(o.dir, 'postroom.log')})`);
-      })()),
+    async stop() {
+      if (db.open) db.close();
+      await child.stop();
+    },
   };
-}
-
-/** Reads the banner up to "stop with" and returns the SMTP address; rejects if the process exits first (bounded: 60 s). */
-function banner(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => fail(new Error(`postroom start printed no banner within 60 s:\n${text}`)), 60_000);
-    const onExit = (code: number | null) => fail(new Error(`postroom start exited with ${code}:\n${text}`));
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.kill('SIGKILL');
-      reject(err);
-    };
-    child.on('exit', onExit);
-    child.stdout!.on('data', (c: Buffer) => {
-      text += c.toString();
-      if (!/^stop with/m.test(text)) return;
-      const m = /^\s*smtp\s+listening on (\S+)/m.exec(text);
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      if (m) resolve(m[1]!);
-      else fail(new Error(`postroom start printed no SMTP address:\n${text}`));
-    });
-  });
 }

@@ -6,12 +6,12 @@
  *    to a private Postfix instance (bench/smtp/postfix.ts, virtual(8) delivery into a Maildir) and to a fresh
  *    `postroom start` (bench/smtp/postroom.ts, default configuration: fsync durability on). For each: messages
  *    per second from just before the first connect until smtp-source got its last 250 ("accepted") and until the
- *    last message was in the mailbox ("delivered"), server CPU per message (bench/smtp/proc.ts), and postroom's
+ *    last message was in the mailbox ("delivered"), server CPU per message (bench/common/proc.ts), and postroom's
  *    peak RSS (VmHWM).
  * 2. Memory: 20 concurrent messages of 25 MiB (just under the default 25 MiB size limit) to a fresh postroom;
  *    its peak RSS.
  * 3. When postroom misses a goal (or BENCH_PROFILE=1), one more postroom run of load 1 under `node --cpu-prof`,
- *    summarized by bench/smtp/profile.ts. Its numbers are not in the tables (the profiler costs CPU).
+ *    summarized by bench/common/profile.ts. Its numbers are not in the tables (the profiler costs CPU).
  * Servers are started cold for each load, each in a fresh temp directory; `sync` runs before every load, so no
  * load pays for the previous one's dirty pages. Postfix needs root; without it the Postfix rows are skipped.
  * Options (environment): BENCH_MESSAGES (10000), BENCH_SESSIONS (20), BENCH_BODY_BYTES (4096), BENCH_ROUNDS (3:
@@ -27,8 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { runLoad, smtpSourceArgs, SMTP_SOURCE, type LoadResult, type LoadSpec } from './load.js';
 import { postfixMissing, startPostfix } from './postfix.js';
 import { startPostroom, type PostroomInstance } from './postroom.js';
-import { cpuSince, memoryMiB, threadCpu, type Cpu } from './proc.js';
-import { summarizeProfile } from './profile.js';
+import { cpuSince, memoryMiB, threadCpu, type Cpu } from '../common/proc.js';
+import { summarizeProfile } from '../common/profile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');

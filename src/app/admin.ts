@@ -60,6 +60,11 @@ function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
 }
 
+/** Code-unit order of a string key (not locale order), as the listings have always been sorted. */
+function byKey<T>(key: (x: T) => string): (a: T, b: T) => number {
+  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+}
+
 function checkPassword(password: string): void {
   if (password.length === 0) throw new AdminError('usage', 'empty password refused');
 }
@@ -102,10 +107,7 @@ export interface UserSummary {
 
 /** Lists the users, sorted by address. */
 export async function listUsers(store: Store): Promise<UserSummary[]> {
-  const users = await store.users.list();
-  return users
-    .map((u) => ({ address: u.address, createdAt: u.createdAt, apop: u.apopSecret !== null }))
-    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  return (await usersByAddress(store)).map((u) => ({ address: u.address, createdAt: u.createdAt, apop: u.apopSecret !== null }));
 }
 
 /** Deletes a user; AdminError 'not-found' when there is none. */
@@ -174,7 +176,7 @@ export async function addAlias(store: Store, sourceInput: string, targetInputs: 
 
 /** The aliases, sorted by source. */
 export async function listAliases(store: Store): Promise<{ source: string; targets: string[] }[]> {
-  return (await store.aliases.list()).sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  return (await store.aliases.list()).sort(byKey((a) => a.source));
 }
 
 /** Removes an alias. */
@@ -201,13 +203,13 @@ export interface Status {
 export async function status(store: Store): Promise<Status> {
   const queue = await store.queue.counts();
   const mailboxes = [];
-  for (const u of await listUsersRaw(store)) {
+  for (const u of await usersByAddress(store)) {
     const box = await store.mailbox(u.id);
     mailboxes.push({ address: u.address, ...(await box.count()) });
   }
   return { queue, mailboxes };
 }
 
-async function listUsersRaw(store: Store): Promise<User[]> {
-  return (await store.users.list()).sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+async function usersByAddress(store: Store): Promise<User[]> {
+  return (await store.users.list()).sort(byKey((u) => u.address));
 }

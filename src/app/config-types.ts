@@ -1,6 +1,7 @@
 /**
  * The shape of the configuration (config.ts reads it; docs/configuration.md documents every key).
  */
+import type { AuthWithoutTls } from '../proto/index.js';
 import type { ListenAddress, LogLevel } from './config-schema.js';
 
 /** The services a listener can be configured for. */
@@ -12,7 +13,7 @@ export interface SmtpConfig {
   readonly maxRecipients: number;
   readonly bareNewline: 'reject' | 'normalize';
   /** Where AUTH is offered without TLS: never, to loopback clients only, or always. */
-  readonly authWithoutTls: 'never' | 'loopback' | 'always';
+  readonly authWithoutTls: AuthWithoutTls;
   readonly maxLineLength: number;
   readonly maxAuthLineLength: number;
   readonly maxErrors: number;
@@ -43,7 +44,7 @@ export interface Pop3Config {
   readonly maxConnectionsPerIp: number;
   readonly authFailureDelayMs: number;
   /** Where USER/PASS and AUTH are allowed without TLS: never, to loopback clients only, or always. */
-  readonly authWithoutTls: 'never' | 'loopback' | 'always';
+  readonly authWithoutTls: AuthWithoutTls;
   /** Offer APOP (RFC 1939 §7) to users with an APOP secret. */
   readonly apop: boolean;
 }

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultPop3Limits } from '../pop3/index.js';
 import { repoRoot } from '../testing/peers.js';
-import { applyFlags, applyToml, checkConfig, ConfigError, defaultConfig, KEYS, loadConfig, type Config } from './config.js';
+import { applyFlags, applyToml, checkConfig, ConfigError, defaultConfig, KEYS, loadConfig, readErrorWhy, type Config } from './config.js';
 import { duration, listen, showValue, size } from './config-schema.js';
 
 const ctx = { baseDir: '/etc/postroom' };
@@ -49,7 +49,7 @@ test('every configuration key is documented in docs/configuration.md', () => {
   for (const k of KEYS) assert.ok(doc.includes(`| \`${k.key}\` |`), `${k.key} has a row in docs/configuration.md`);
 });
 
-test('schema examples: size, duration, listen, showValue', () => {
+test('schema examples: size, duration, listen, showValue; readErrorWhy', () => {
   assert.equal(size(1).parse('25MiB', ctx), 26_214_400);
   assert.equal(duration().parse('1h30m', ctx), 5_400_000);
   assert.deepEqual(listen.parse('127.0.0.1:2525', ctx), { host: '127.0.0.1', port: 2525 });
@@ -58,6 +58,7 @@ test('schema examples: size, duration, listen, showValue', () => {
   assert.equal(showValue('big'), '"big"');
   assert.equal(showValue(12), '12');
   assert.equal(showValue(['a', 1]), '["a", 1]');
+  assert.equal(readErrorWhy(Object.assign(new Error('x'), { code: 'ENOENT' })), 'no such file');
 });
 
 const good: [toml: string, check: (c: Config) => unknown, want: unknown][] = [

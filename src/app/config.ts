@@ -14,6 +14,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { defaultSmtpLimits } from '../smtp/index.js';
 import { defaultPop3Limits } from '../pop3/index.js';
 import { DEFAULT_BACKOFF } from '../mta/index.js';
+import type { AuthWithoutTls } from '../proto/index.js';
 import { defaultInlineMaxBytes } from '../store/index.js';
 import {
   BAD,
@@ -119,7 +120,7 @@ export function defaultConfig(cwd: string = process.cwd()): Config {
 }
 
 /** `true` (always), `false` (loopback only, the default) or one of the three words. */
-const authWithoutTls: ValueType<'never' | 'loopback' | 'always'> = {
+const authWithoutTls: ValueType<AuthWithoutTls> = {
   expected: 'true, false, "never", "loopback" or "always"',
   parse(v, ctx) {
     if (typeof v === 'boolean') return v ? 'always' : 'loopback';
@@ -225,10 +226,17 @@ function flatten(table: Record<string, unknown>, prefix = ''): [string, unknown]
   );
 }
 
-function describeReadError(file: string, err: unknown): ConfigError {
+/**
+ * Why a file named by the configuration could not be read, in a few words (for ConfigError messages).
+ *
+ * @example
+ * ```ts
+ * readErrorWhy(Object.assign(new Error('x'), { code: 'ENOENT' })) === 'no such file';
+ * ```
+ */
+export function readErrorWhy(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
-  return new ConfigError(`config: ${file}: ${why}`);
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
 }
 
 /**
@@ -313,7 +321,7 @@ export async function loadConfig(flags: ConfigFlags = {}, cwd: string = process.
     try {
       text = await fsp.readFile(file, 'utf8');
     } catch (err) {
-      throw describeReadError(flags.config, err);
+      throw new ConfigError(`config: ${flags.config}: ${readErrorWhy(err)}`);
     }
     c = applyToml(c, text, file);
   }

@@ -15,7 +15,7 @@ import { X509Certificate } from 'node:crypto';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { generate } from 'selfsigned';
-import { ConfigError } from './config.js';
+import { ConfigError, readErrorWhy } from './config.js';
 import { showValue } from './config-schema.js';
 
 /** A key and certificate ready for the servers. */
@@ -47,17 +47,12 @@ function check(key: string, cert: string): { subject: string; validTo: Date } {
   return { subject: x.subject.replace(/\n/g, ', '), validTo: new Date(x.validTo) };
 }
 
-function errnoWhy(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
-}
-
 async function loadConfigured(certFile: string, keyFile: string): Promise<TlsMaterial> {
   const read = async (name: string, file: string, what: string): Promise<string> => {
     try {
       return await fsp.readFile(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`config: ${name} = ${showValue(file)}: expected a readable ${what} (${errnoWhy(err)})`);
+      throw new ConfigError(`config: ${name} = ${showValue(file)}: expected a readable ${what} (${readErrorWhy(err)})`);
     }
   };
   const cert = await read('tls.cert', certFile, 'PEM certificate');

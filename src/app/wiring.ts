@@ -24,7 +24,6 @@ import { SmtpServer, type SmtpBackend } from '../smtp/server/index.js';
 import { Pop3Server, type Pop3Backend } from '../pop3/server/index.js';
 import { createMaildropBackend } from '../maildrop/index.js';
 import { AdminError } from './admin.js';
-import { loggingBackend } from './backend-log.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 
@@ -53,14 +52,8 @@ export async function openStore(config: Pick<Config, 'dataDir'> & Partial<Pick<C
     }
   }
   const inline = config.store?.inlineMaxBytes;
-  const store = await openSqliteStore({ dataDir: config.dataDir, ...(inline !== undefined ? { inlineMaxBytes: inline } : {}) });
-  try {
-    await store.migrate();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return store;
+  // openSqliteStore runs the migrations itself (before its start-up maintenance); no second pass is needed here.
+  return openSqliteStore({ dataDir: config.dataDir, ...(inline !== undefined ? { inlineMaxBytes: inline } : {}) });
 }
 
 /**
@@ -130,7 +123,7 @@ export function buildMta(store: Store, config: Config, log: Logger, now: () => D
     verifyPassword,
     queued: () => runner.notify(),
   });
-  return { backend: loggingBackend(submit, mtaLog), runner };
+  return { backend: submit, runner };
 }
 
 /** One AUTH lockout shared by every listener (a guesser cannot switch ports to get more tries). */

@@ -20,8 +20,8 @@ import type { Logger } from '../proto/index.js';
 import { authFailed, maildropInUse } from '../pop3/index.js';
 import type { Pop3Backend, Pop3ConnInfo, Pop3Maildrop } from '../pop3/server/index.js';
 import { createResolver, createRouter } from '../mta/index.js';
-import { MailboxLockedError, verifyPassword as storeVerifyPassword, type Mailbox, type MailboxLock, type Store, type User } from '../store/index.js';
-import { snapshot, StoreMaildrop, storeFailure, type MaildropContext } from './maildrop.js';
+import { MailboxLockedError, unknownAccountHash, verifyPassword as storeVerifyPassword, type Mailbox, type MailboxLock, type Store, type User } from '../store/index.js';
+import { StoreMaildrop, storeFailure, type MaildropContext } from './maildrop.js';
 
 /** What the maildrop backend needs. */
 export interface MaildropDeps {
@@ -32,11 +32,6 @@ export interface MaildropDeps {
   readonly verifyPassword?: (password: string, hash: string) => Promise<boolean>;
 }
 
-/**
- * The hash an unknown user's password is checked against: the default scrypt parameters (store/password.ts), so
- * the check costs what a real one costs. Its password is a random string nobody kept; the result is ignored.
- */
-const DUMMY_HASH = '$scrypt$N=16384,r=8,p=1$CygUujckXwd79kgJFV0ynQ$oVcPeYE4JX66cxJrPgAOXV7uoiPJFKBkdspDtKQSZEg';
 /** The secret an unknown user's APOP digest is computed from (the result is ignored). */
 const DUMMY_SECRET = randomBytes(16).toString('hex');
 
@@ -106,7 +101,7 @@ export function createMaildropBackend(deps: MaildropDeps): Pop3Backend {
     }
     try {
       // No log line here: the server logs the login ('Logged in'). Only why a login failed is known to this file alone.
-      return new StoreMaildrop(user.address, await snapshot(mailbox), mailbox, lock, ctx);
+      return new StoreMaildrop(user.address, await mailbox.summary(), mailbox, lock, ctx);
     } catch (err) {
       await lock.release().catch((e: unknown) => deps.log.error({ conn: ctx.conn, err: e }, 'maildrop: release after a failed listing failed'));
       throw storeFailure(ctx, err, 'listing', { user: user.address });
@@ -118,7 +113,7 @@ export function createMaildropBackend(deps: MaildropDeps): Pop3Backend {
       const ctx: MaildropContext = { log: deps.log, conn: conn.id };
       const user = await findUser(ctx, name);
       // The hash is checked for an unknown user too, so the time taken does not reveal which addresses exist.
-      const ok = await verify(password, user?.passwordHash ?? DUMMY_HASH);
+      const ok = await verify(password, user?.passwordHash ?? unknownAccountHash);
       if (!user) return refuse(ctx, conn, name, 'password', 'unknown user');
       if (!ok) return refuse(ctx, conn, name, 'password', 'wrong password');
       return open(ctx, user);

@@ -63,35 +63,20 @@ export function storeFailure(ctx: MaildropContext, err: unknown, what: string, f
   return temporaryFailure();
 }
 
-/**
- * Reads the whole INBOX into a snapshot. The caller holds the lock and releases it when this throws.
- *
- * @example
- * ```ts
- * const messages = await snapshot(inbox); // [{ uid, size, bodyOffset }, …] in UID order
- * ```
- */
-export async function snapshot(mailbox: Pick<Mailbox, 'summary'>): Promise<Pop3Message[]> {
-  return (await mailbox.summary()).map((m) => {
-    const at = m.bodyOffset;
-    // A stored index that does not fit the message is ignored (the server then scans the header itself).
-    const usable = at !== undefined && Number.isSafeInteger(at) && at >= 0 && at <= m.size;
-    return usable ? { uid: m.uid, size: m.size, bodyOffset: at } : { uid: m.uid, size: m.size };
-  });
-}
-
 /** A locked maildrop over a store Mailbox. */
 export class StoreMaildrop implements Pop3Maildrop {
   readonly #mailbox: Mailbox;
   readonly #lock: MailboxLock;
   readonly #ctx: MaildropContext;
-  readonly #uids: ReadonlySet<string>;
+  /** The snapshot's uids, built on first use: a session that only lists its messages never needs them. */
+  #uids: ReadonlySet<string> | null = null;
   #releasing: Promise<void> | null = null;
   #released = false;
 
   /**
    * @param user the authenticated user's address
-   * @param messages the snapshot taken under `lock`
+   * @param messages the snapshot taken under `lock`: the store's `Mailbox.summary()` as it is (TOP checks a body
+   *   offset against the message size before it trusts it, so the snapshot is not copied to check it here)
    */
   constructor(
     readonly user: string,
@@ -103,11 +88,16 @@ export class StoreMaildrop implements Pop3Maildrop {
     this.#mailbox = mailbox;
     this.#lock = lock;
     this.#ctx = ctx;
-    this.#uids = new Set(messages.map((m) => m.uid));
+  }
+
+  /** Whether `uid` is in this session's snapshot. */
+  #inSnapshot(uid: string): boolean {
+    this.#uids ??= new Set(this.messages.map((m) => m.uid));
+    return this.#uids.has(uid);
   }
 
   async open(uid: string, range?: { start: number; end: number }): Promise<Readable> {
-    if (!this.#uids.has(uid)) throw new Error(`Cannot open message ${JSON.stringify(uid)}: not in this session's snapshot`);
+    if (!this.#inSnapshot(uid)) throw new Error(`Cannot open message ${JSON.stringify(uid)}: not in this session's snapshot`);
     try {
       return await this.#mailbox.open(uid, range);
     } catch (err) {
@@ -116,7 +106,7 @@ export class StoreMaildrop implements Pop3Maildrop {
   }
 
   async read(uid: string): Promise<readonly Buffer[] | undefined> {
-    if (!this.#uids.has(uid)) throw new Error(`Cannot read message ${JSON.stringify(uid)}: not in this session's snapshot`);
+    if (!this.#inSnapshot(uid)) throw new Error(`Cannot read message ${JSON.stringify(uid)}: not in this session's snapshot`);
     try {
       return await this.#mailbox.read(uid, READ_WHOLE_BYTES);
     } catch (err) {
@@ -127,7 +117,7 @@ export class StoreMaildrop implements Pop3Maildrop {
   async commit(deleted: ReadonlySet<string>): Promise<void> {
     if (this.#released || this.#releasing) throw new Error('Cannot commit: the maildrop was released');
     // Only messages of the snapshot: a uid from anywhere else would delete what this session never showed.
-    const uids = [...deleted].filter((u) => this.#uids.has(u));
+    const uids = [...deleted].filter((u) => this.#inSnapshot(u));
     if (uids.length === 0) return;
     try {
       // RFC 1939 §6: the UPDATE state removes every message marked as deleted; the store does it all or not at all.

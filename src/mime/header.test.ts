@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
-import { parseHeaderBlock } from './header.js';
+import { headerEnd, parseHeaderBlock } from './header.js';
 
 test('parseHeaderBlock keeps fields raw and in order so the block round-trips byte for byte', () => {
   const block = 'Received: from a\r\n\tby b; Thu, 1 Jan 2026 00:00:00 +0000\r\nX-Dup: 1\r\nSubject :  spaced \r\nX-Dup: 2\r\n';
@@ -35,6 +35,13 @@ test('parseHeaderBlock accepts whitespace before the colon (RFC 5322 §4.5) and 
   assert.equal(header.get('subject'), 'hi');
   assert.equal(header.fields.length, 2);
   assert.match(problems.join(), /without a colon/);
+});
+
+test('headerEnd finds the first empty line after CRLF or LF header lines, or null', () => {
+  assert.equal(headerEnd(Buffer.from('A: 1\r\n\r\nbody')), 6);
+  assert.equal(headerEnd(Buffer.from('A: 1\nB: 2\n\nbody')), 10);
+  assert.equal(headerEnd(Buffer.from('\r\nbody')), 0);
+  assert.equal(headerEnd(Buffer.from('A: 1\r\nB: 2')), null);
 });
 
 test('parseHeaderBlock gives field offsets in the message', () => {

@@ -206,6 +206,22 @@ export function parseHeaderBlock(bytes: Buffer, base = 0): HeaderBlock {
 }
 
 /**
+ * The offset just after the last header line's line break, or null when the bytes hold no empty line yet.
+ *
+ * @example
+ * ```ts
+ * headerEnd(Buffer.from('A: 1\r\n\r\nbody')) === 6;
+ * ```
+ */
+export function headerEnd(bytes: Buffer): number | null {
+  if (bytes[0] === LF || (bytes[0] === CR && bytes[1] === LF)) return 0;
+  for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, i + 1)) {
+    if (bytes[i + 1] === LF || (bytes[i + 1] === CR && bytes[i + 2] === LF)) return i + 1;
+  }
+  return null;
+}
+
+/**
  * Whether the line `buf[p, eol)` is a header field: a name of printable characters, then a colon (RFC 5322 §2.2;
  * §4.5 obsolete syntax allows whitespace between the name and the colon).
  *

@@ -6,7 +6,7 @@
  * Guarantees: never throws; a report whose machine part is missing or unreadable is still recognized, with
  * empty fields and a problem, so a mail client can show it as a report and the raw parts stay available.
  */
-import { parseHeaderBlock, type Header } from './header.js';
+import { headerEnd, parseHeaderBlock, type Header } from './header.js';
 import type { ParsedMessage } from './message.js';
 
 /** One block of report fields: lower-case field names to unfolded values (the first of repeated fields wins). */
@@ -88,8 +88,7 @@ export function readReport(m: ParsedMessage): Report | undefined {
     if (inner) original = inner.header;
     else {
       const bytes = m.raw.subarray(returned.offsets.body, returned.offsets.end);
-      const end = bytes.indexOf('\n\n') !== -1 ? bytes.indexOf('\n\n') + 1 : bytes.indexOf('\r\n\r\n') !== -1 ? bytes.indexOf('\r\n\r\n') + 2 : bytes.length;
-      original = parseHeaderBlock(bytes.subarray(0, end)).header;
+      original = parseHeaderBlock(bytes.subarray(0, headerEnd(bytes) ?? bytes.length)).header;
     }
   }
   return {

@@ -127,7 +127,6 @@ export class MimeTokenizer {
     this.#buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
   }
 
-
   #run(): void {
     for (;;) {
       const progressed = this.#region === 'header' ? this.#header() : this.#body();

@@ -23,7 +23,7 @@
  * committed); nothing is acknowledged before the enqueue resolved.
  */
 import type { Readable } from 'node:stream';
-import { BlobTooLargeError, verifyPassword as storeVerifyPassword, type BlobRef, type EnvelopeRcpt, type Envelope, type Store, type User } from '../store/index.js';
+import { BlobTooLargeError, unknownAccountHash, verifyPassword as storeVerifyPassword, type BlobRef, type EnvelopeRcpt, type Envelope, type Store, type User } from '../store/index.js';
 import { passwordMechanisms, readCredentials, SaslMalformedError, type SaslCredentials } from '../proto/index.js';
 import {
   authFailed,
@@ -39,7 +39,7 @@ import {
 } from '../smtp/index.js';
 import type { BodyType, ConnInfo, MailOptions, RcptOptions, SaslExchange, SmtpAuthSession, SmtpBackend, SmtpSession } from '../smtp/server/index.js';
 import { addressKey, domainOf, normalizeAddress } from './address.js';
-import { createResolver, createRouter, type AddressResolver, type LocalDomains, type Router } from './delivery/index.js';
+import { createResolver, createRouter, type AddressResolver, type LocalDomains } from './delivery/index.js';
 import type { MtaLogger } from './deps.js';
 import { networkMatcher } from './networks.js';
 import { ReceivedCounter } from './received-counter.js';
@@ -70,7 +70,6 @@ export interface SubmitDeps {
 /** What a session needs from the backend, computed once. */
 interface Ctx {
   readonly deps: SubmitDeps;
-  readonly router: Router;
   readonly resolver: AddressResolver;
   readonly trusted: (ip: string) => boolean;
   readonly minFree: number;
@@ -91,7 +90,6 @@ export function createSubmitBackend(deps: SubmitDeps): SmtpBackend {
   const router = createRouter(deps.localDomains ?? deps.store.domains);
   const ctx: Ctx = {
     deps,
-    router,
     resolver: createResolver({ users: deps.store.users, aliases: deps.store.aliases, router }),
     trusted: networkMatcher(deps.trustedNetworks ?? []),
     minFree: deps.minFreeBytes ?? Math.ceil(1.5 * deps.maxMessageBytes),
@@ -146,13 +144,11 @@ abstract class TransactionSession implements SmtpSession {
       if (address.toLowerCase() !== 'postmaster') throw badRecipient('a domain is required');
       address = `postmaster@${this.ctx.deps.hostname.toLowerCase()}`;
     }
-    const local = await this.ctx.router.isLocalDomain(domainOf(address));
-    if (local) {
-      const exp = await this.ctx.resolver.expand(address);
-      if (exp.local.length === 0 && exp.remote.length === 0) throw unknownUser();
-    } else if (!this.mayRelay()) {
-      throw relayDenied();
-    }
+    // One lookup of the domain: expanding an address in another domain only finds it external.
+    const exp = await this.ctx.resolver.expand(address);
+    if (exp.external) {
+      if (!this.mayRelay()) throw relayDenied();
+    } else if (exp.local.length === 0 && exp.remote.length === 0) throw unknownUser();
     const key = addressKey(address);
     if (this.#seen.has(key)) return; // RFC 5321 §3.3: a repeated RCPT is acknowledged and delivered once
     this.#seen.add(key);
@@ -215,9 +211,11 @@ abstract class TransactionSession implements SmtpSession {
     // On an error the blob is left alone: if the enqueue committed but its fsync failed, the row may point to it.
     // A blob without a row is collected by the store at start.
     const id = await store.queue.enqueue(env, blob);
+    // The line that leads from the session's lines (which carry `conn`) to the queue's (which carry `queueId`), as
+    // Postfix's `from=<…>` / `to=<…>` lines do.
     log.info(
-      { conn: this.conn.id, queueId: id, from, rcpts: env.rcpts.map((r) => r.address), size: blob.size, user },
-      'message queued',
+      { conn: this.conn.id, service: this.conn.service, queueId: id, from, to: env.rcpts.map((r) => r.address), size: blob.size, user },
+      'Message accepted',
     );
     this.#clear();
     this.ctx.deps.queued?.(id);
@@ -281,8 +279,9 @@ class SubmissionSession extends TransactionSession implements SmtpAuthSession {
     const user = await this.ctx.resolver.user(cred.user);
     // RFC 4616 §2: an authorization identity other than the authenticated one is refused (no proxy login).
     const authzOk = cred.authzid === '' || addressKey(cred.authzid) === addressKey(cred.user);
-    // The hash is checked even when the authorization identity is wrong, so timing does not tell them apart.
-    const ok = user !== undefined && (await verifyPassword(cred.password, user.passwordHash)) && authzOk;
+    // The hash is checked even for an unknown user or a wrong authorization identity, so timing does not tell
+    // which addresses exist nor which part was wrong.
+    const ok = (await verifyPassword(cred.password, user?.passwordHash ?? unknownAccountHash)) && user !== undefined && authzOk;
     if (!ok || !user) {
       log.info({ conn: this.conn.id, ip: this.conn.remote, mech: m, user: cred.user }, 'authentication failed');
       throw authFailed();

@@ -50,7 +50,6 @@ class ToyConn implements EngineConn<S> {
   tls = false;
   async greet() {
     this.out.push('+OK hi\n');
-    return true;
   }
   mustStartTls() {
     return this.tls;

@@ -1,5 +1,5 @@
 /**
- * The command loop shared by every line protocol (SMTP now, POP3 next): read a line, look the verb up in the
+ * The command loop shared by every line protocol (SMTP, POP3): read a line, look the verb up in the
  * protocol's CommandTable, check the rules the table states as data, run the command, map any error to a reply.
  *
  * Guarantees:
@@ -13,6 +13,7 @@
  *   error has `closeConnection` closes it at once. `end()` is always called, exactly once.
  * Protocol specifics (reply format, the meaning of states, TLS) stay behind the EngineConn interface.
  */
+import { isAscii } from 'node:buffer';
 import type { CommandSpec, CommandTable } from './command-table.js';
 import { splitCommand } from './command-table.js';
 import { ProtocolError } from './errors.js';
@@ -58,8 +59,8 @@ export interface EngineConn<S extends string> {
   idle: boolean;
   /** Error replies so far; a protocol may reset it after a success (SMTP: after an accepted message). */
   errorCount: number;
-  /** Sends the greeting; false when the connection is refused (the greeting said so). */
-  greet(): Promise<boolean>;
+  /** Queues the greeting (the engine flushes it). */
+  greet(): Promise<void>;
   /** True while commands without `preTls` must be refused. */
   mustStartTls(): boolean;
   /** Checked before each command: an error to send before closing (e.g. shutting down), or null. */
@@ -91,14 +92,14 @@ export function toProtocolError<S extends string>(err: unknown, c: Pick<EngineCo
   return c.errors.internal();
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Decodes a command argument: ASCII always; UTF-8 only where the command allows it. */
 function decodeArg<S extends string, C>(bytes: Buffer, spec: CommandSpec<S, C>, errors: ProtocolErrors<S>): string {
-  let ascii = true;
-  for (const b of bytes) if (b >= 0x80) ascii = false;
-  if (ascii) return bytes.toString('latin1');
+  if (isAscii(bytes)) return bytes.toString('latin1');
   if (!spec.utf8) throw errors.badLine('8-bit byte in command line');
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw errors.badLine('command line is not valid UTF-8');
   }
@@ -134,7 +135,7 @@ async function dispatch<S extends string, C extends EngineConn<S>>(c: C, table: 
  */
 export async function runSession<S extends string, C extends EngineConn<S>>(c: C, table: CommandTable<S, C>): Promise<void> {
   try {
-    if (!(await c.greet())) return;
+    await c.greet();
     await c.flush();
     while (!c.closing) {
       const stop = c.interruption();

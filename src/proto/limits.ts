@@ -2,6 +2,7 @@
  * Connection counting for the protocol servers: at most `perClient` connections per client key (see
  * client-key.ts) and `total` connections overall. The server that owns the listener asks before it greets and
  * answers a refused connection with its protocol's "service not available" reply (SMTP 421 4.7.0).
+ * Also the check every protocol applies to its configured limits (`resolveLimits`).
  *
  * Guarantee: a release function releases its slot once, however often it is called.
  */
@@ -53,4 +54,33 @@ export class ConnectionLimiter {
       else this.perKey.delete(key);
     };
   }
+}
+
+/** The limits every line protocol has: its command line, and the longer line its reader accepts (AUTH). */
+export interface LineLimits {
+  readonly maxLineBytes: number;
+  readonly maxAuthLineBytes: number;
+}
+
+/**
+ * A protocol's `defaults` with `partial` applied, frozen. Throws an Error naming the protocol and the key when a
+ * value is not a positive integer (0 is allowed for the keys in `zeroAllowed`), or when maxAuthLineBytes is
+ * below maxLineBytes.
+ *
+ * @example
+ * ```ts
+ * resolveLimits('SMTP', { maxLineBytes: 4096, maxAuthLineBytes: 12_288, minDataRate: 500 }, { minDataRate: 0 }, ['minDataRate']);
+ * // { maxLineBytes: 4096, maxAuthLineBytes: 12288, minDataRate: 0 }
+ * ```
+ */
+export function resolveLimits<L extends LineLimits>(protocol: string, defaults: L, partial: Partial<L>, zeroAllowed: readonly (keyof L)[]): L {
+  const out: L = { ...defaults, ...partial };
+  for (const [key, value] of Object.entries(out)) {
+    const zero = (zeroAllowed as readonly string[]).includes(key);
+    if (!Number.isSafeInteger(value) || value < 0 || (value === 0 && !zero)) {
+      throw new Error(`Invalid ${protocol} limit ${key}: ${String(value)} (expected a ${zero ? 'non-negative' : 'positive'} integer)`);
+    }
+  }
+  if (out.maxAuthLineBytes < out.maxLineBytes) throw new Error(`Invalid ${protocol} limit maxAuthLineBytes: smaller than maxLineBytes`);
+  return Object.freeze(out);
 }

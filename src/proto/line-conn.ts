@@ -191,10 +191,9 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
     });
   }
 
-  async greet(): Promise<boolean> {
+  async greet(): Promise<void> {
     this.log.info({ conn: this.id, remote: this.info.remote, service: this.info.service, tls: this.info.tls }, 'Connected');
     this.queueGreeting();
-    return true;
   }
 
   /**

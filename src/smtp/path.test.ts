@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { PathError, splitPath } from './path.js';
+import { PathError, hasNonAscii, splitPath } from './path.js';
 import { SmtpError } from './reply.js';
 
 const ok: [string, 'FROM' | 'TO', { utf8?: boolean; allowNull?: boolean; allowPostmaster?: boolean }, string, string][] = [
@@ -58,4 +58,9 @@ test('splitPath refuses non-ASCII without SMTPUTF8 with 553 5.6.7', () => {
     (e) => e instanceof SmtpError && e.code === 553 && e.enhanced === '5.6.7',
   );
   assert.throws(() => splitPath('TO:<a@bücher.example>', 'TO', { utf8: false }), (e) => e instanceof SmtpError && e.code === 553);
+});
+
+test('hasNonAscii finds a character outside ASCII', () => {
+  assert.equal(hasNonAscii('böb@y.example'), true);
+  assert.equal(hasNonAscii('bob@y.example'), false);
 });

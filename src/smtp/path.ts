@@ -23,7 +23,16 @@ const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const LABEL_UTF8 = /^[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]*[\p{L}\p{N}\p{M}])?$/u;
 
 const octets = (s: string): number => Buffer.byteLength(s, 'utf8');
-const hasNonAscii = (s: string): boolean => /[^\x00-\x7f]/.test(s);
+
+/**
+ * Whether an address has a character outside ASCII (then it needs SMTPUTF8, RFC 6531 §3.5).
+ *
+ * @example
+ * ```ts
+ * hasNonAscii('böb@y.example') && !hasNonAscii('bob@y.example');
+ * ```
+ */
+export const hasNonAscii = (s: string): boolean => /[^\x00-\x7f]/.test(s);
 
 /** Checks a domain or address literal (RFC 5321 §4.1.2, §4.1.3). */
 export function checkDomain(domain: string, utf8: boolean): void {

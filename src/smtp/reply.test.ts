@@ -1,13 +1,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as reply from './reply.js';
-import { SmtpError, formatReply } from './reply.js';
+import { SmtpError, closing, enhancedCode, formatError, formatReply, syntax, tooBig } from './reply.js';
 
 // Enhanced status codes used here, from the IANA registry (RFC 3463, RFC 4954, RFC 6531, RFC 5248).
 const registered = new Set(['0.0', '1.1', '1.3', '1.7', '3.0', '3.1', '3.2', '3.4', '4.2', '4.6', '5.0', '5.1', '5.2', '5.3', '5.4', '5.6', '6.0', '6.7', '7.0', '7.1', '7.8', '7.11']);
 
+const notConstructors = new Set<unknown>([SmtpError, formatReply, formatError, enhancedCode, closing]);
 const constructors = Object.entries(reply).filter(
-  (e): e is [string, (arg?: string) => SmtpError] => typeof e[1] === 'function' && e[1] !== SmtpError && e[1] !== formatReply,
+  (e): e is [string, (arg?: string) => SmtpError] => typeof e[1] === 'function' && !notConstructors.has(e[1]),
 );
 
 test('reply.ts exports the reply constructors', () => {
@@ -79,4 +80,20 @@ test('formatReply writes multi-line replies and replaces characters outside prin
   assert.equal(formatReply(214, '2.0.0', ['a', 'b']), '214-2.0.0 a\r\n214 2.0.0 b\r\n');
   assert.equal(formatReply(550, '5.0.0', 'bad\r\nRCPT TO:<x> é'), '550 5.0.0 bad??RCPT TO:<x> ?\r\n');
   assert.equal(formatReply(334, null, ''), '334 \r\n');
+});
+
+test('enhancedCode takes the class digit from the code', () => {
+  assert.equal(enhancedCode(451, [3, 0]), '4.3.0');
+  assert.equal(enhancedCode(220, null), null);
+});
+
+test('formatError writes an SmtpError as its reply', () => {
+  assert.equal(formatError(tooBig()), '552 5.3.4 Message size exceeds fixed maximum message size\r\n');
+});
+
+test('closing marks an SmtpError to close the connection', () => {
+  const e = syntax('expected BDAT size [LAST]');
+  assert.equal(e.closeConnection, false);
+  assert.equal(closing(e), e);
+  assert.equal(e.closeConnection, true);
 });

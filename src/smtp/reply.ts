@@ -22,15 +22,37 @@ export class SmtpError extends ProtocolError {
   }
   /** The enhanced status code, its class taken from `code`. */
   get enhanced(): string | null {
-    return this.status && `${Math.trunc(this.code / 100)}.${this.status.join('.')}`;
+    return enhancedCode(this.code, this.status);
   }
   get temporary(): boolean {
     return Math.trunc(this.code / 100) === 4;
   }
 }
 
-/** An SmtpError that closes the connection after its reply (421). */
-function closing(err: SmtpError): SmtpError {
+/**
+ * The enhanced status code of a reply (RFC 3463 §2, RFC 2034 §4): the class digit always comes from `code`, so
+ * a 451 can never carry 5.x.x; null without a status.
+ *
+ * @example
+ * ```ts
+ * enhancedCode(451, [3, 0]) === '4.3.0';
+ * enhancedCode(220, null) === null;
+ * ```
+ */
+export function enhancedCode(code: number, status: Status | null): string | null {
+  return status && `${Math.trunc(code / 100)}.${status.join('.')}`;
+}
+
+/**
+ * Marks an SmtpError to close the connection after its reply: every 421, and a refusal after which the input
+ * cannot be read in step (RFC 2920 §3.1 554; a BDAT whose chunk cannot be found).
+ *
+ * @example
+ * ```ts
+ * throw closing(syntax('expected BDAT size [LAST]'));
+ * ```
+ */
+export function closing(err: SmtpError): SmtpError {
   err.closeConnection = true;
   return err;
 }
@@ -55,6 +77,18 @@ export function formatReply(code: number, enhanced: string | null, text: string 
       return `${code}${i === lines.length - 1 ? ' ' : '-'}${body}\r\n`;
     })
     .join('');
+}
+
+/**
+ * Formats an SmtpError as its reply: code, enhanced status code, message.
+ *
+ * @example
+ * ```ts
+ * formatError(tooBig()) === '552 5.3.4 Message size exceeds fixed maximum message size\r\n';
+ * ```
+ */
+export function formatError(err: SmtpError): string {
+  return formatReply(err.code, err.enhanced, err.message);
 }
 
 // Reply constructors. The engine and the backends throw these; their texts are what the client reads.

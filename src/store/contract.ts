@@ -25,16 +25,9 @@ export type { StoreHarness, MakeStore, ContractOptions } from './contract-kit.js
 /**
  * Declares the contract tests for one backend.
  * @example
- * describeStoreContract('MemoryStore', async () => {
- *   const state = createMemoryState();
- *   let store = new MemoryStore(state);
- *   return {
- *     get store() { return store; },
- *     reopen: async () => { await store.close(); return (store = new MemoryStore(state)); },
- *     storedBlobs: async () => state.blobs.size,
- *     cleanup: () => store.close(),
- *   };
- * }, { blobsInMemory: true });
+ * // harnesses.ts has one harness per backend (a store, its restart, its blob count, its cleanup)
+ * describeStoreContract('MemoryStore', memoryHarness, { blobsInMemory: true });
+ * describeStoreContract("SqliteStore with commit 'sqlite-full'", () => sqliteHarness({ commit: 'sqlite-full' }));
  */
 export function describeStoreContract(name: string, makeStore: MakeStore, options: ContractOptions = {}): void {
   describe(`Store contract: ${name}`, () => {

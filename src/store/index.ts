@@ -5,7 +5,7 @@
  */
 export * from './store.js';
 export { normalizeAddress, normalizeDomain } from './address.js';
-export { hashPassword, verifyPassword } from './password.js';
+export { hashPassword, unknownAccountHash, verifyPassword } from './password.js';
 export { MemoryStore, MemoryBlobStore, createMemoryState, type MemoryState } from './memory/index.js';
 export {
   openSqliteStore,

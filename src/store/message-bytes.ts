@@ -4,12 +4,17 @@
  *
  * Guarantees: a byte range (`end` exclusive) is over the whole message, so it may start in the prefix and end in the
  * blob; the blob is opened only when the range reaches it; destroying the returned stream destroys the blob's stream.
+ * `checkRange` is the one validation of a byte range, shared by openMessage and every BlobStore.get.
  * Limits: none beyond the blob store's (the prefix is small and held in the row).
  */
 import { Readable } from 'node:stream';
 
-/** Checks a byte range (`end` exclusive); throws RangeError. */
-function checkRange(range: { start: number; end: number } | undefined): void {
+/**
+ * Checks a byte range (`end` exclusive) before anything is read; throws RangeError. Every blob store and
+ * openMessage use it, so they refuse the same ranges.
+ * @example checkRange({ start: 5, end: 2 }) // throws RangeError: Invalid byte range: 5-2
+ */
+export function checkRange(range: { start: number; end: number } | undefined): void {
   if (!range) return;
   const { start, end } = range;
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {

@@ -50,3 +50,12 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   const got = await scrypt(password, salt, want.length, { N, r, p, maxmem: 256 * N * r + (1 << 20) });
   return timingSafeEqual(got, want);
 }
+
+/**
+ * A hash to check a password against when the account does not exist: the default scrypt parameters, so the check
+ * costs what a real one costs and the time taken does not tell which addresses exist. Its password is a random
+ * string nobody kept; the result is to be ignored.
+ * @example
+ * const ok = await verifyPassword(password, user?.passwordHash ?? unknownAccountHash); // then refuse when !user
+ */
+export const unknownAccountHash = '$scrypt$N=16384,r=8,p=1$CygUujckXwd79kgJFV0ynQ$oVcPeYE4JX66cxJrPgAOXV7uoiPJFKBkdspDtKQSZEg';

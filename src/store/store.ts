@@ -106,6 +106,17 @@ export interface MailboxLock {
   release(): Promise<void>;
 }
 
+/** What Mailbox.append stores with a message besides its blob. */
+export interface AppendMeta {
+  readonly receivedAt: Date;
+  readonly flags?: readonly string[];
+  readonly parts?: PartIndex;
+  /** Makes the append idempotent: a second append with the same id returns the first record. */
+  readonly deliveryId?: string;
+  /** Bytes stored with the message before the blob (the trace fields of local delivery). */
+  readonly prefix?: Buffer;
+}
+
 /** A user's mailbox (INBOX by default). */
 export interface Mailbox {
   readonly id: string;
@@ -115,10 +126,7 @@ export interface Mailbox {
    * Adds a message whose body is already a blob (the blob may be shared: the message adds a reference), with an
    * optional `prefix` stored before it; `parts` offsets are of prefix + blob. Idempotent per `deliveryId`.
    */
-  append(
-    blob: BlobRef,
-    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string; prefix?: Buffer },
-  ): Promise<MessageRecord>;
+  append(blob: BlobRef, meta: AppendMeta): Promise<MessageRecord>;
   /** Messages in UID order (the order they were appended). */
   list(opts?: { after?: string; limit?: number }): AsyncIterable<MessageRecord>;
   /** Every message's uid, size and body offset, in UID order, at once (cheaper than `list` for a whole maildrop). */

@@ -1,6 +1,6 @@
 /**
  * Test helpers for the daemon: start `postroom start` as a child process on free ports (port 0) and read the
- * addresses it prints, and a minimal line-by-line SMTP client for scripted conversations.
+ * addresses it prints, and a minimal line-by-line SMTP client for scripted conversations (also the crash test's load).
  *
  * Limits: every wait is bounded (a timeout rejects); the child is ended by its PID when the test ends.
  */
@@ -91,7 +91,10 @@ export function takeReply(buf: string): [reply: string, rest: string] | null {
   return m ? [m[0], buf.slice(m[0].length)] : null;
 }
 
-/** A line-oriented SMTP conversation for tests: send a line, read one (possibly multi-line) reply. */
+/**
+ * A line-oriented SMTP conversation for tests: send a line, read one (possibly multi-line) reply. Every wait is
+ * bounded: the connect, and each reply.
+ */
 export class SmtpLines {
   #buf = '';
   #waiters: (() => void)[] = [];
@@ -114,11 +117,29 @@ export class SmtpLines {
     for (const w of this.#waiters.splice(0)) w();
   }
 
-  /** Connects to host:port. */
-  static connect(host: string, port: number): Promise<SmtpLines> {
+  /** Connects to host:port; rejects after `timeoutMs`, on an error, or when the socket connected to itself. */
+  static connect(host: string, port: number, timeoutMs = 10_000): Promise<SmtpLines> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, host, () => resolve(new SmtpLines(s)));
-      s.once('error', reject);
+      const s = net.connect({ host, port });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        // A connect to a closed loopback port can pick that very port as its own and connect to itself.
+        if (s.localPort === port && s.localAddress === s.remoteAddress) {
+          s.destroy();
+          reject(new Error(`connect to ${host}:${port} connected to itself`));
+          return;
+        }
+        resolve(new SmtpLines(s));
+      });
+      s.once('error', (err) => {
+        clearTimeout(timer);
+        s.destroy();
+        reject(err);
+      });
     });
   }
 
@@ -144,15 +165,22 @@ export class SmtpLines {
     }
   }
 
-  /** Sends `line` + CRLF and reads the reply. */
-  async send(line: string): Promise<string> {
-    this.socket.write(`${line}\r\n`, 'latin1');
-    return this.reply();
+  /** Sends `line` + CRLF and reads the reply (within `timeoutMs`). */
+  async send(line: string, timeoutMs?: number): Promise<string> {
+    this.write(`${line}\r\n`);
+    return this.reply(timeoutMs);
   }
 
-  /** Sends raw bytes without waiting. */
-  write(raw: string): void {
-    this.socket.write(raw, 'latin1');
+  /** Sends raw bytes (a string as latin1) without waiting; nothing once the connection has closed. */
+  write(raw: string | Buffer): void {
+    if (this.#closed) return;
+    if (typeof raw === 'string') this.socket.write(raw, 'latin1');
+    else this.socket.write(raw);
+  }
+
+  /** True once the connection has closed. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   close(): void {

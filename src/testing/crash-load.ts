@@ -14,9 +14,9 @@
  * Limits: every wait is bounded (connect, each reply, the backoff), and a client stops at its deadline or its
  * message cap even when the test never tells it to stop.
  */
-import * as net from 'node:net';
+import { DotStuffer } from '../proto/index.js';
 import { prng } from './golden-gen-lib.js';
-import { takeReply } from './app-daemon.js';
+import { SmtpLines } from './app-daemon.js';
 
 /** What happened to one message (see the module header). */
 export type Outcome = 'aborted' | 'unacked' | 'acked' | 'refused';
@@ -151,103 +151,6 @@ export function messageId(run: string, client: number, seq: number): string {
   return `c${client}.s${seq}.${run}@load.crash.test`;
 }
 
-/**
- * RFC 5321 §4.5.2: a line that starts with "." gets one more. `bytes` ends in CRLF.
- *
- * @example
- * ```ts
- * dotStuff(Buffer.from('a\r\n.\r\n')).toString(); // 'a\r\n..\r\n'
- * ```
- */
-export function dotStuff(bytes: Buffer): Buffer {
-  const s = bytes.toString('latin1');
-  return Buffer.from((s.startsWith('.') ? '.' : '') + s.replace(/\r\n\./g, '\r\n..'), 'latin1');
-}
-
-/** A connection that reads whole SMTP replies, with a bound on every wait. */
-class Conn {
-  #buf = '';
-  #closed = false;
-  #wake: (() => void) | null = null;
-
-  private constructor(readonly socket: net.Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (s: string) => {
-      this.#buf += s;
-      this.#wake?.();
-    });
-    socket.on('close', () => {
-      this.#closed = true;
-      this.#wake?.();
-    });
-    socket.on('error', () => {});
-  }
-
-  static connect(host: string, port: number, timeoutMs: number): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new Error('connect timeout'));
-      }, timeoutMs);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        // A connect to a closed loopback port can pick that very port as its own and connect to itself.
-        if (s.localPort === port && s.localAddress === s.remoteAddress) {
-          s.destroy();
-          reject(new Error('self-connect'));
-          return;
-        }
-        resolve(new Conn(s));
-      });
-      s.once('error', (err) => {
-        clearTimeout(timer);
-        s.destroy();
-        reject(err);
-      });
-    });
-  }
-
-  async reply(timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const got = takeReply(this.#buf);
-      if (got) {
-        this.#buf = got[1];
-        return got[0];
-      }
-      if (this.#closed) throw new Error('connection closed');
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('reply timeout');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          this.#wake = null;
-          resolve();
-        };
-      });
-    }
-  }
-
-  write(data: string | Buffer): void {
-    if (!this.#closed) this.socket.write(data);
-  }
-
-  async command(line: string, timeoutMs: number): Promise<string> {
-    this.write(`${line}\r\n`);
-    return this.reply(timeoutMs);
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
 /** Thrown inside a session when the server answered something other than what the step needs. */
 class UnexpectedReply extends Error {}
 
@@ -317,9 +220,9 @@ export class LoadClient {
   async run(): Promise<ClientStats> {
     let backoff = 20;
     while (this.#more()) {
-      let conn: Conn;
+      let conn: SmtpLines;
       try {
-        conn = await Conn.connect(this.#o.host, this.#o.port, 5000);
+        conn = await SmtpLines.connect(this.#o.host, this.#o.port, 5000);
       } catch {
         this.stats.connectFailures++;
         await sleep(backoff + Math.floor(this.#rnd() * backoff));
@@ -342,16 +245,16 @@ export class LoadClient {
   }
 
   /** One connection: greeting, EHLO, up to `perConnection` messages, QUIT. */
-  async #session(conn: Conn): Promise<'ok' | 'broken'> {
+  async #session(conn: SmtpLines): Promise<'ok' | 'broken'> {
     const timeout = this.#o.replyTimeoutMs ?? 15_000;
     try {
       const greeting = await conn.reply(timeout);
       if (!greeting.startsWith('220')) throw new UnexpectedReply(`greeting: ${greeting.trim()}`);
-      const ehlo = await conn.command(`EHLO client${this.#o.index}.load.test`, timeout);
+      const ehlo = await conn.send(`EHLO client${this.#o.index}.load.test`, timeout);
       if (!ehlo.startsWith('250')) throw new UnexpectedReply(`EHLO: ${ehlo.trim()}`);
       const n = 1 + Math.floor(this.#rnd() * (this.#o.perConnection ?? 8));
       for (let i = 0; i < n && this.#more(); i++) await this.#message(conn, timeout);
-      await conn.command('QUIT', timeout).catch(() => '');
+      await conn.send('QUIT', timeout).catch(() => '');
       return 'ok';
     } catch (err) {
       if (err instanceof UnexpectedReply) this.stats.unexpected.push(err.message);
@@ -360,7 +263,7 @@ export class LoadClient {
   }
 
   /** One transaction; records the outcome in the ledger; throws when the connection is no longer usable. */
-  async #message(conn: Conn, timeout: number): Promise<void> {
+  async #message(conn: SmtpLines, timeout: number): Promise<void> {
     const o = this.#o;
     const seq = o.index + o.clients * this.#tried++;
     const rcpts = this.#pickRcpts();
@@ -369,13 +272,15 @@ export class LoadClient {
     const msg: SentMessage = { id: messageId(o.run, o.index, seq), client: o.index, seq, from, rcpts, bytes, outcome: 'aborted' };
     o.ledger.add(msg);
     const expect = async (line: string, code: string): Promise<void> => {
-      const r = await conn.command(line, timeout);
+      const r = await conn.send(line, timeout);
       if (!r.startsWith(code)) throw new UnexpectedReply(`${line.split(':')[0]}: ${r.trim()}`);
     };
     await expect(`MAIL FROM:<${from}>`, '250');
     for (const r of rcpts) await expect(`RCPT TO:<${r}>`, '250');
     await expect('DATA', '354');
-    const wire = dotStuff(bytes);
+    // RFC 5321 §4.5.2: a line that starts with "." gets one more.
+    const stuffer = new DotStuffer();
+    const wire = stuffer.push(bytes);
     const half = Math.floor(wire.length / 2);
     conn.write(wire.subarray(0, half));
     const midData = o.kills.take('mid-data');
@@ -388,7 +293,7 @@ export class LoadClient {
       throw new Error('server answered after being killed in the middle of DATA');
     }
     conn.write(wire.subarray(half));
-    conn.write('.\r\n');
+    conn.write(stuffer.end()); // ".\r\n": `bytes` ends with CRLF
     msg.outcome = 'unacked';
     const afterDot = o.kills.take('after-dot');
     if (afterDot) {

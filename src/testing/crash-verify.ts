@@ -7,7 +7,9 @@
  * Received); after it, the bytes exactly as sent.
  */
 import { openStore } from '../app/index.js';
+import { readAll } from '../store/contract-kit.js';
 import type { Ledger, SentMessage } from './crash-load.js';
+import { firstDifference } from './pop3-interop.js';
 
 /** Everything that is wrong, by kind (each entry is one line for the report), and what is fine. */
 export interface Verdict {
@@ -31,12 +33,6 @@ export interface Verdict {
   readonly unackedDelivered: number;
   /** Copies read from the mailboxes. */
   readonly copies: number;
-}
-
-async function readAll(src: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of src) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
 
 const MARK = Buffer.from('\r\nMessage-ID: <', 'latin1');
@@ -93,7 +89,7 @@ export async function verifyCrash(dataDir: string, users: readonly string[], led
         if (!sent.rcpts.includes(address)) v.misdelivered.push(`<${id}> in ${address}, sent to ${sent.rcpts.join(', ')}`);
         const rest = raw.subarray(at + 2);
         if (!rest.equals(sent.bytes)) {
-          v.corrupt.push(`<${id}> in ${address} uid ${rec.uid}: ${rest.length} bytes stored after the trace fields, ${sent.bytes.length} sent${firstDiff(rest, sent.bytes)}`);
+          v.corrupt.push(`<${id}> in ${address} uid ${rec.uid}: ${rest.length} bytes stored after the trace fields, ${sent.bytes.length} sent; ${firstDifference(rest, sent.bytes)}`);
         }
         const trace = TRACE.exec(raw.toString('latin1', 0, at + 2));
         if (!trace || trace[1] !== sent.from || trace[2] !== address) {
@@ -138,11 +134,4 @@ export async function verifyCrash(dataDir: string, users: readonly string[], led
 
 function describe(m: SentMessage): string {
   return `<${m.id}> (${m.outcome}${m.reply ? `, "${m.reply}"` : ''}, to ${m.rcpts.join(', ')})`;
-}
-
-function firstDiff(a: Buffer, b: Buffer): string {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return `; first difference at byte ${i}: stored ${JSON.stringify(a.toString('latin1', i, i + 40))}, sent ${JSON.stringify(b.toString('latin1', i, i + 40))}`;
 }

@@ -9,7 +9,6 @@
  *   `subset` rules check that the peer's lines are a subsequence of Postroom's;
  * - attachments by pairing: exact pairs first, then pairs that a rule accounts for; nothing may be left over.
  */
-import { createHash } from 'node:crypto';
 import type { PartSummary } from '../mime/index.js';
 import { partText } from '../mime/index.js';
 import { allowCases, allowRules, type AllowRule } from './differential-allow.js';
@@ -24,7 +23,7 @@ import {
   type ViewAddress,
   type ViewAttachment,
 } from './differential.js';
-import { partBytes } from './golden.js';
+import { crlfToLf, partBytes, sha256 } from './golden.js';
 
 /** The verdict on one disagreement. */
 export interface Explanation {
@@ -33,9 +32,7 @@ export interface Explanation {
   readonly rules: readonly string[];
 }
 
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-const lf = (b: Buffer): Buffer => Buffer.from(b.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
 const NL = Buffer.from('\n');
 const NO: Explanation = { explained: false, rules: [] };
 
@@ -118,7 +115,7 @@ async function explainText(ctx: DiffContext, d: Disagreement, rules: AllowRule[]
   const multipart = ctx.parsed.parts[0]?.kind === 'multipart';
   const cache = new Map<string, string>();
   const peerText = async (bytes: Buffer, label: string | undefined): Promise<string> => {
-    const key = `${label}\u0000${sha(bytes)}`;
+    const key = `${label}\u0000${sha256(bytes)}`;
     if (!cache.has(key)) cache.set(key, await isolatedText(d.peer, bytes, label));
     return cache.get(key)!;
   };
@@ -129,7 +126,7 @@ async function explainText(ctx: DiffContext, d: Disagreement, rules: AllowRule[]
     const texts: string[] = [];
     for (const l of leaves) {
       let bytes = l.bytes;
-      if (has(POSTAL_LINES) && l.part.transferEncoding !== 'base64') bytes = multipart ? Buffer.concat([lf(bytes), NL]) : lf(bytes);
+      if (has(POSTAL_LINES) && l.part.transferEncoding !== 'base64') bytes = multipart ? Buffer.concat([crlfToLf(bytes), NL]) : crlfToLf(bytes);
       let t = peerDecoder ? await peerText(bytes, l.part.charset) : bytes === l.bytes ? l.text : partText(bytes, l.part.charset).text;
       if (has(FLOWED) && l.flowed) t = unflow(t, l.delsp);
       texts.push(t);
@@ -194,10 +191,10 @@ async function explainAttachments(ctx: DiffContext, d: Disagreement, rules: Allo
   const has = (id: string): boolean => rules.some((r) => r.id === id);
   /** The hashes under which the peer may hold this entity's bytes. */
   const forms = (p: PartSummary, bytes: Buffer): Set<string> => {
-    const out = new Set([sha(bytes)]);
+    const out = new Set([sha256(bytes)]);
     if (has(POSTAL_LINES) && !(p.kind === 'leaf' && p.transferEncoding === 'base64')) {
-      const base = lf(bytes);
-      out.add(sha(base)).add(sha(Buffer.concat([base, NL]))).add(sha(Buffer.from(`${base.toString('latin1').replace(/\n+$/, '')}\n`, 'latin1')));
+      const base = crlfToLf(bytes);
+      out.add(sha256(base)).add(sha256(Buffer.concat([base, NL]))).add(sha256(Buffer.from(`${base.toString('latin1').replace(/\n+$/, '')}\n`, 'latin1')));
     }
     return out;
   };
@@ -210,7 +207,7 @@ async function explainAttachments(ctx: DiffContext, d: Disagreement, rules: Allo
   };
   type Ours = { filename: string | null; index: number; bytes: Buffer };
   let ours: Ours[] = m.attachments.map((a) => ({ filename: a.filename ?? null, index: a.index, bytes: a.content }));
-  ours = ours.filter((o) => !take((t) => t.filename === o.filename && t.sha256 === sha(o.bytes)));
+  ours = ours.filter((o) => !take((t) => t.filename === o.filename && t.sha256 === sha256(o.bytes)));
   const drop = (rule: string, pred: (o: Ours) => boolean): void => {
     ours = ours.filter((o) => {
       if (!pred(o)) return true;
@@ -239,13 +236,13 @@ async function explainAttachments(ctx: DiffContext, d: Disagreement, rules: Allo
     if (!has(rule) || d.peer !== 'mailparser') continue;
     for (const p of m.parts.filter(pick)) {
       drop(rule, (o) => o.index === p.index);
-      for (const leaf of leavesUnder(ctx, p.path).filter((x) => x.index !== p.index)) take((t) => t.sha256 === sha(partBytes(m, leaf)));
+      for (const leaf of leavesUnder(ctx, p.path).filter((x) => x.index !== p.index)) take((t) => t.sha256 === sha256(partBytes(m, leaf)));
     }
   }
   if (has(NO_SUBTYPE)) {
     for (const p of m.parts.filter((x) => x.problems.some((q) => /no subtype|Invalid Content-Type/.test(q)))) {
       const b = partBytes(m, p);
-      const f = new Set([sha(b), sha(lf(b)), sha(Buffer.concat([lf(b), NL]))]);
+      const f = new Set([sha256(b), sha256(crlfToLf(b)), sha256(Buffer.concat([crlfToLf(b), NL]))]);
       if (take((t) => f.has(t.sha256))) used.add(NO_SUBTYPE);
     }
   }

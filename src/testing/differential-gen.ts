@@ -10,9 +10,9 @@
  * as bare phrases have single spaces; the text part is always the first body part.
  */
 import fc from 'fast-check';
-import { crlf, ewB, ewQ, rfc2231 } from './golden-gen-lib.js';
+import { crlf, ewB, ewQ, qp, rfc2231 } from './golden-gen-lib.js';
 import { sha256 } from './golden.js';
-import { normText, type View, type ViewAddress, type ViewAttachment } from './differential.js';
+import { normText, sortAttachments, type View, type ViewAddress, type ViewAttachment } from './differential.js';
 
 /** A generated message: its bytes and the view every parser should produce. */
 export interface GeneratedMessage {
@@ -77,32 +77,6 @@ function mailbox(m: ViewAddress, how: 'B' | 'Q' | 'quoted'): string {
 }
 
 const b64 = (b: Uint8Array): string => (Buffer.from(b).toString('base64').match(/.{1,76}/g) ?? ['']).join('\r\n');
-
-/** Quoted-printable of UTF-8 text with CRLF line ends (RFC 2045 §6.7). */
-function qpText(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => {
-      const bytes = Buffer.from(line, 'utf8');
-      const tokens: string[] = [];
-      bytes.forEach((c, i) => {
-        const last = i === bytes.length - 1;
-        tokens.push(c === 0x3d || c > 0x7e || c < 0x20 || ((c === 0x20 || c === 0x09) && last) ? `=${c.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(c));
-      });
-      const out: string[] = [];
-      let cur = '';
-      for (const t of tokens) {
-        if (cur.length + t.length > 75) {
-          out.push(`${cur}=`);
-          cur = '';
-        }
-        cur += t;
-      }
-      out.push(cur);
-      return out.join('\r\n');
-    })
-    .join('\r\n');
-}
 
 interface Attachment {
   filename: string;
@@ -205,7 +179,7 @@ export function render(m: Model, depth = 0): GeneratedMessage {
     m.textEncoding === 'base64'
       ? b64(Buffer.from(text, 'utf8'))
       : m.textEncoding === 'quoted-printable'
-        ? qpText(m.text)
+        ? crlf(qp(Buffer.from(m.text, 'utf8')))
         : Buffer.from(text, 'utf8').toString('latin1');
   const cte = m.shout ? `CONTENT-TRANSFER-ENCODING: ${m.textEncoding.toUpperCase()}` : `Content-Transfer-Encoding: ${m.textEncoding}`;
   let body = `${m.shout ? 'CONTENT-TYPE: TEXT/PLAIN; CHARSET=UTF-8' : 'Content-Type: text/plain; charset=UTF-8'}\r\n${cte}\r\n\r\n${textBody}`;
@@ -250,7 +224,7 @@ export function render(m: Model, depth = 0): GeneratedMessage {
       to: m.to.map(fix),
       subject: m.subjectForm === 're' ? `Re: ${m.subject}` : m.subject,
       text: normText(m.text),
-      attachments: [...attachments].sort((a, b) => (a.sha256 + (a.filename ?? '')).localeCompare(b.sha256 + (b.filename ?? ''))),
+      attachments: sortAttachments(attachments),
     },
   };
 }

@@ -61,13 +61,24 @@ export function normText(s: string | undefined | null): string | null {
     .replace(/\n+$/, '');
 }
 
-function sortAttachments(list: ViewAttachment[]): ViewAttachment[] {
+/**
+ * Attachments in the order views compare them (by hash, then file name): the parsers list them in different orders.
+ *
+ * @example
+ * ```ts
+ * sortAttachments([{ filename: 'b', sha256: 'f0', size: 1 }, { filename: 'a', sha256: '0f', size: 1 }])[0].filename === 'a';
+ * ```
+ */
+export function sortAttachments(list: readonly ViewAttachment[]): ViewAttachment[] {
   return [...list].sort((a, b) => (a.sha256 + (a.filename ?? '')).localeCompare(b.sha256 + (b.filename ?? '')));
 }
 
 function attachment(filename: string | null | undefined, bytes: Uint8Array): ViewAttachment {
   return { filename: filename ?? null, sha256: sha256(bytes), size: bytes.length };
 }
+
+/** The view of a peer that threw or rejected. */
+const failedView = (err: unknown): View => ({ from: null, to: [], subject: null, text: null, attachments: [], error: String(err) });
 
 /** Postroom's view, and the parsed message (the allow rules look at its parts). */
 export function postroomView(bytes: Buffer): { view: View; parsed: ParsedMessage } {
@@ -108,7 +119,7 @@ export async function postalView(bytes: Buffer): Promise<View> {
       ),
     };
   } catch (err) {
-    return { from: null, to: [], subject: null, text: null, attachments: [], error: String(err) };
+    return failedView(err);
   }
 }
 
@@ -129,7 +140,7 @@ export async function mailparserView(bytes: Buffer): Promise<View> {
       attachments: sortAttachments(m.attachments.map((a) => attachment(a.filename, a.content))),
     };
   } catch (err) {
-    return { from: null, to: [], subject: null, text: null, attachments: [], error: String(err) };
+    return failedView(err);
   }
 }
 

@@ -99,6 +99,18 @@ export function listGolden(dir = goldenDir): GoldenCase[] {
 }
 
 /**
+ * CRLF → LF (lone CRs and LFs are kept).
+ *
+ * @example
+ * ```ts
+ * crlfToLf(Buffer.from('a\r\nb\r\n')).toString(); // 'a\nb\n'
+ * ```
+ */
+export function crlfToLf(b: Buffer): Buffer {
+  return Buffer.from(b.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+}
+
+/**
  * The message bytes with the given line ends (every CRLF or lone LF becomes the chosen one; lone CRs are kept).
  *
  * @example
@@ -107,7 +119,7 @@ export function listGolden(dir = goldenDir): GoldenCase[] {
  * ```
  */
 export function withLineEnds(bytes: Buffer, ends: 'lf' | 'crlf'): Buffer {
-  const lf = Buffer.from(bytes.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+  const lf = crlfToLf(bytes);
   return ends === 'lf' ? lf : Buffer.from(lf.toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
 }
 
@@ -127,8 +139,6 @@ export function readGoldenMessage(c: GoldenCase, ends: 'lf' | 'crlf'): Buffer {
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
-
-const crlfToLf = (b: Buffer): Buffer => Buffer.from(b.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
 
 /** Text with CRLF (and lone CR before LF) turned into LF. */
 export function lfText(s: string | undefined | null): string | null {

@@ -5,15 +5,13 @@
  *
  * Test code only: bodies are small and buffered.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { PartIndexer } from '../mta/index.js';
 import type { Pop3ConnInfo } from '../pop3/server/index.js';
-import type { StoreHarness } from '../store/contract-kit.js';
-import { createMemoryState, MemoryStore, openSqliteStore, type Mailbox, type MessageRecord, type Store } from '../store/index.js';
+import { harness, type StoreHarness } from '../store/contract-kit.js';
+import { memoryHarness, sqliteHarness } from '../store/harnesses.js';
+import type { Mailbox, MessageRecord, Store } from '../store/index.js';
 
 /** A store backend under test, by name. */
 export interface StoreKind {
@@ -23,52 +21,13 @@ export interface StoreKind {
 
 /** MemoryStore (a new store on the same state is the restart) and SQLite in a fresh temporary directory. */
 export const storeKinds: readonly StoreKind[] = [
-  {
-    name: 'MemoryStore',
-    async make() {
-      const state = createMemoryState();
-      let store = new MemoryStore(state);
-      return {
-        get store() {
-          return store;
-        },
-        reopen: async () => {
-          await store.close();
-          return (store = new MemoryStore(state));
-        },
-        storedBlobs: async () => state.blobs.size,
-        cleanup: () => store.close(),
-      };
-    },
-  },
-  {
-    name: 'SqliteStore',
-    async make() {
-      const dataDir = await mkdtemp(path.join(tmpdir(), 'postroom-maildrop-'));
-      let store = await openSqliteStore({ dataDir });
-      return {
-        get store() {
-          return store;
-        },
-        reopen: async () => {
-          await store.close();
-          return (store = await openSqliteStore({ dataDir }));
-        },
-        storedBlobs: () => store.blobs.countStored(),
-        cleanup: async () => {
-          await store.close();
-          await rm(dataDir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
+  { name: 'MemoryStore', make: memoryHarness },
+  { name: 'SqliteStore', make: () => sqliteHarness({}, 'postroom-maildrop-') },
 ];
 
 /** A fresh harness of `kind`, cleaned up when the test ends. */
-export async function openKind(t: TestContext, kind: StoreKind): Promise<StoreHarness> {
-  const h = await kind.make();
-  t.after(() => h.cleanup());
-  return h;
+export function openKind(t: TestContext, kind: StoreKind): Promise<StoreHarness> {
+  return harness(t, () => kind.make());
 }
 
 /** A Pop3ConnInfo of a loopback POP3 client. */

@@ -4,6 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { MemoryStore, hashPassword } from '../store/index.js';
+import { readAll } from '../store/contract-kit.js';
 import type { MtaLogger } from '../mta/index.js';
 import type { ConnInfo, SaslExchange } from '../smtp/server/index.js';
 
@@ -91,9 +92,7 @@ export function bodyStream(text: string | Buffer, size = Infinity): Readable {
 
 /** Reads a stream to a string (tests only). */
 export async function text(src: Readable): Promise<string> {
-  const out: Buffer[] = [];
-  for await (const c of src) out.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
-  return Buffer.concat(out).toString('utf8');
+  return (await readAll(src)).toString('utf8');
 }
 
 /** A plain message with `received` Received fields. */

@@ -48,17 +48,18 @@ export async function sendOverSmtp(port: number, from: string, to: string, data:
 }
 
 /**
- * Waits until the queue is empty and the user's INBOX holds `messages` messages (`postroom status`).
+ * Waits until the queue is empty and the user's INBOX holds `messages` messages (`postroom status`), polling at most
+ * `attempts` times 100 ms apart.
  *
  * @example
  * ```ts
  * await waitForMailbox(dataDir, 'ann@example.test', 1);
  * ```
  */
-export async function waitForMailbox(dataDir: string, address: string, messages: number): Promise<void> {
+export async function waitForMailbox(dataDir: string, address: string, messages: number, attempts = 100): Promise<void> {
   await waitFor(async () => {
     const r = await runCli(['status', '--json', '--data-dir', dataDir]);
     const s = JSON.parse(r.out) as { queue: { items: number }; mailboxes: { address: string; messages: number }[] };
     return s.queue.items === 0 && s.mailboxes.find((m) => m.address === address)?.messages === messages ? true : undefined;
-  });
+  }, attempts);
 }

@@ -144,17 +144,8 @@ export function messageKey(message: Buffer): string | null {
   return m ? m[1]! : null;
 }
 
-/**
- * CRLF → LF, the conversion every client that stores into a Unix mailbox (mbox, Maildir, an MDA pipe) makes.
- *
- * @example
- * ```ts
- * crlfToLf(Buffer.from('a\r\nb\r\n')).toString(); // 'a\nb\n'
- * ```
- */
-export function crlfToLf(b: Buffer): Buffer {
-  return Buffer.from(b.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
-}
+/** CRLF → LF, the conversion every client that stores into a Unix mailbox (mbox, Maildir, an MDA pipe) makes. */
+export { crlfToLf } from './golden.js';
 
 /**
  * mboxrd quoting (one more '>' before every line matching `^>*From `), for LF text; mpop and GNU Mailutils write it.

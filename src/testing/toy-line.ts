@@ -15,6 +15,7 @@ import {
   ProtocolError,
   type CommandTable,
   type LineServerOptions,
+  silentLogger,
   type PeerAddress,
   type ProtocolErrors,
 } from '../proto/index.js';
@@ -79,7 +80,7 @@ export class ToyConn extends LineConn<ToyState> {
     super(socket, {
       idTag: 't',
       errors: toyErrors,
-      log: { info: () => {}, warn: () => {}, error: () => {} },
+      log: silentLogger,
       maxErrors: 5,
       maxCommandBytes: 512,
       reader: { maxLineBytes: 512, idleMs: 5000 },

@@ -23,6 +23,7 @@ import { runCli, tempDir } from '../../src/testing/app-cli.js';
 import { firstDifference, messageKey, pop3MessageSet } from '../../src/testing/pop3-interop.js';
 import { pop3InteropClients, type Pop3Account } from '../../src/testing/pop3-interop-clients.js';
 import { openStore } from '../../src/app/index.js';
+import { readAll } from '../../src/store/contract-kit.js';
 
 const PASSWORD = 'Interop-pass-4242';
 const SENDER = 'ann@example.test';
@@ -48,9 +49,7 @@ async function maildrops(dir: string, users: readonly string[]): Promise<Map<str
       const box = await store.mailbox(user.id);
       const copies = new Map<string, Buffer>();
       for await (const rec of box.list()) {
-        const chunks: Buffer[] = [];
-        for await (const c of await box.open(rec.uid)) chunks.push(c as Buffer);
-        const raw = Buffer.concat(chunks);
+        const raw = await readAll(await box.open(rec.uid));
         copies.set(messageKey(raw) ?? `unknown ${rec.uid}`, raw);
       }
       out.set(addr, copies);

@@ -15,9 +15,11 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { hasCommand, needPeer } from '../../src/testing/peers.js';
-import { startDaemonChild, waitFor, type DaemonChild } from '../../src/testing/app-daemon.js';
+import { startDaemonChild, type DaemonChild } from '../../src/testing/app-daemon.js';
+import { waitForMailbox } from '../../src/testing/pop3-daemon.js';
 import { runCli, tempDir } from '../../src/testing/app-cli.js';
 import { openStore } from '../../src/app/index.js';
+import { readAll } from '../../src/store/contract-kit.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'correct horse battery';
@@ -61,20 +63,14 @@ async function setup(t: test.TestContext): Promise<{ d: DaemonChild; dir: string
 
 /** Waits until the mailbox holds `n` messages and returns them, trace fields split off. */
 async function mailbox(dir: string, n: number): Promise<Map<string, { trace: string; rest: Buffer }>> {
-  await waitFor(async () => {
-    const r = await runCli(['status', '--json', '--data-dir', dir]);
-    const s = JSON.parse(r.out) as { queue: { items: number }; mailboxes: { messages: number }[] };
-    return s.queue.items === 0 && s.mailboxes[0]?.messages === n ? true : undefined;
-  }, 300, 100);
+  await waitForMailbox(dir, 'ann@example.test', n, 300);
   const store = await openStore({ dataDir: dir }, { create: false });
   try {
     const user = await store.users.get('ann@example.test');
     const box = await store.mailbox(user!.id);
     const out = new Map<string, { trace: string; rest: Buffer }>();
     for await (const rec of box.list()) {
-      const chunks: Buffer[] = [];
-      for await (const c of await box.open(rec.uid)) chunks.push(c as Buffer);
-      const raw = Buffer.concat(chunks);
+      const raw = await readAll(await box.open(rec.uid));
       const at = raw.indexOf('\r\nFrom: Ann');
       assert.ok(at > 0, raw.toString('utf8', 0, 400));
       const trace = raw.toString('utf8', 0, at + 2);

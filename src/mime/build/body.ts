@@ -9,9 +9,10 @@
  * Content-Transfer-Encoding promises.
  * Limits: the sample decides the encoding of a streamed text attachment; see `textFileEncoding`.
  */
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isAscii } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { utf8Valid } from '../charset/index.js';
 import { chooseTransferEncoding, type BodyEncoder } from '../encodings/index.js';
 
 /** Where the content of a body comes from. */
@@ -212,20 +213,7 @@ export function textEncoding(bytes: Buffer, mode: '7bit' | '8bit'): TransferEnco
  * ```
  */
 export function guessCharset(sample: Buffer, complete: boolean): 'utf-8' | null {
-  if (isAscii(sample)) return null;
-  let end = sample.length;
-  if (!complete) {
-    // Drop a final sequence that may continue after the sample: its lead byte is within the last 3 bytes.
-    for (let i = end - 1; i >= Math.max(0, end - 3); i--) {
-      const b = sample[i]!;
-      if (b < 0x80) break;
-      if (b >= 0xc0) {
-        end = i;
-        break;
-      }
-    }
-  }
-  return isUtf8(sample.subarray(0, end)) ? 'utf-8' : null;
+  return !isAscii(sample) && utf8Valid(sample, complete) ? 'utf-8' : null;
 }
 
 /**

@@ -22,6 +22,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { createBase64Encoder, createQpEncoder } from '../encodings/index.js';
+import { headerEnd } from '../header.js';
 import {
   encodeChunks,
   guardLines,
@@ -34,7 +35,7 @@ import {
   type OpenedSource,
   type TransferEncoding,
 } from './body.js';
-import { headerEnd, headersPlan, messageBytes, type EntityPlan, type LeafPlan, type MessagePlan } from './entities.js';
+import { headersPlan, messageBytes, type EntityPlan, type LeafPlan, type MessagePlan } from './entities.js';
 import { contentTypeField } from './fields.js';
 import type { ComposeInput } from './input.js';
 import { createBoundary } from './message-id.js';

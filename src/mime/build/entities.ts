@@ -6,6 +6,7 @@
  * fits the transport; multipart plans get a fresh random boundary.
  */
 import { isAscii } from 'node:buffer';
+import { headerEnd } from '../header.js';
 import { crlf, LineGuard, textEncoding, type ContentSource, type TransferEncoding } from './body.js';
 import { contentTypeField, type ComposeContext } from './fields.js';
 import { createBoundary } from './message-id.js';
@@ -111,22 +112,6 @@ export function messageBytes(ctx: ComposeContext, bytes: Buffer, what: string): 
 export function headerBlock(bytes: Buffer): Buffer {
   const end = headerEnd(bytes);
   return Buffer.from(crlf(bytes.subarray(0, end ?? bytes.length).toString('latin1')), 'latin1');
-}
-
-/**
- * The offset just after the last header line's line break, or null when the bytes hold no empty line yet.
- *
- * @example
- * ```ts
- * headerEnd(Buffer.from('A: 1\r\n\r\nbody')) === 6;
- * ```
- */
-export function headerEnd(bytes: Buffer): number | null {
-  if (bytes[0] === 0x0a || (bytes[0] === 0x0d && bytes[1] === 0x0a)) return 0;
-  for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) {
-    if (bytes[i + 1] === 0x0a || (bytes[i + 1] === 0x0d && bytes[i + 2] === 0x0a)) return i + 1;
-  }
-  return null;
 }
 
 /**

@@ -11,12 +11,12 @@
  *   multi-byte UTF-8 is vanishingly rare; the opposite mislabel is common). Multi-byte label: UTF-8 only when its
  *   own decoding produced U+FFFD and the bytes are valid UTF-8.
  */
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isAscii } from 'node:buffer';
 import type { Engine } from './engine.js';
 import { canonicalCharset, normalizeLabel } from './labels.js';
 import { charsetSpec, type CharsetKind } from './registry.js';
 import { legacyCandidates, sniffIso2022 } from './sniff.js';
-import { Utf8Engine, utf8CompleteLength } from './unicode.js';
+import { Utf8Engine, utf8Valid } from './unicode.js';
 
 /**
  * A label as the policy sees it.
@@ -100,11 +100,6 @@ function feed(e: Engine, w: Buffer, final: boolean): string {
 
 function run(engine: Engine, charset: string, problem: string | undefined, w: Buffer, final: boolean): Decision {
   return { engine, charset, text: feed(engine, w, final), problem };
-}
-
-/** Valid UTF-8, ignoring a sequence cut at the end when more bytes may follow. */
-function utf8Valid(w: Buffer, final: boolean): boolean {
-  return isUtf8(final ? w : w.subarray(0, utf8CompleteLength(w)));
 }
 
 function lieProblem(r: Resolved): string {

@@ -10,3 +10,4 @@ export { canonicalCharset } from './labels.js';
 export { decodeText, type DecodedText } from './decode.js';
 export { createTextDecoder, type TextStreamDecoder } from './stream.js';
 export { encodeText } from './encode.js';
+export { utf8Valid } from './unicode.js';

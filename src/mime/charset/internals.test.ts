@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { asBuffer, unitsToString } from './engine.js';
-import { Utf16Engine, Utf8Engine, utf8CompleteLength } from './unicode.js';
+import { Utf16Engine, Utf8Engine, utf8CompleteLength, utf8Valid } from './unicode.js';
 import { Utf7Engine } from './utf7.js';
 import { SbcsEngine, decodeSbcs, sbcsTable } from './sbcs.js';
 import { IconvEngine, charsetSpec } from './registry.js';
@@ -28,6 +28,12 @@ test('utf8CompleteLength cuts an incomplete sequence at the end only', () => {
   assert.equal(utf8CompleteLength(Buffer.from([0xf0, 0x9f, 0x98])), 0);
   assert.equal(utf8CompleteLength(Buffer.from([0x41, 0xff])), 2); // never a lead byte: nothing to wait for
   assert.equal(utf8CompleteLength(Buffer.from([0x80, 0x80, 0x80, 0x80])), 4);
+});
+
+test('utf8Valid tolerates a sequence cut at the end only when more bytes may follow', () => {
+  assert.equal(utf8Valid(Buffer.from([0x47, 0xc3]), false), true);
+  assert.equal(utf8Valid(Buffer.from([0x47, 0xc3]), true), false);
+  assert.equal(utf8Valid(Buffer.from([0x47, 0xfc, 0x41]), false), false);
 });
 
 test('Utf8Engine example: € cut in two', () => {

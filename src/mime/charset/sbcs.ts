@@ -107,20 +107,11 @@ export function decodeSbcs(t: SbcsTable, buf: Buffer, flagHigh: boolean): { text
     if (!C1.test(text)) return { text, flagged: flagHigh };
   }
   const n = buf.length;
-  let text: string;
-  if (LITTLE_ENDIAN) {
-    const units = new Uint16Array(n);
-    for (let i = 0; i < n; i++) units[i] = map[buf[i]!]!;
-    text = Buffer.from(units.buffer, 0, n * 2).toString('utf16le');
-  } else {
-    const out = Buffer.allocUnsafe(n * 2);
-    for (let i = 0, j = 0; i < n; i++, j += 2) {
-      const c = map[buf[i]!]!;
-      out[j] = c & 0xff;
-      out[j + 1] = c >>> 8;
-    }
-    text = out.toString('utf16le');
-  }
+  const units = new Uint16Array(n);
+  for (let i = 0; i < n; i++) units[i] = map[buf[i]!]!;
+  const bytes = Buffer.from(units.buffer, 0, n * 2);
+  if (!LITTLE_ENDIAN) bytes.swap16(); // 'utf16le' wants little-endian code units
+  const text = bytes.toString('utf16le');
   // Tables map no byte to a real U+FFFD, so one native search finds the undefined ones.
   return { text, flagged: flagHigh || (t.hasUndefined && text.includes('\ufffd')) };
 }

@@ -36,6 +36,18 @@ export function utf8CompleteLength(buf: Uint8Array): number {
 }
 
 /**
+ * Whether `buf` is valid UTF-8 (RFC 3629); with `complete` false, more bytes may follow, so a sequence cut at the
+ * end (see {@link utf8CompleteLength}) does not count against it.
+ *
+ * @example
+ * utf8Valid(Buffer.from([0x47, 0xc3]), false); // true: C3 waits for its second byte
+ * utf8Valid(Buffer.from([0x47, 0xc3]), true); // false
+ */
+export function utf8Valid(buf: Uint8Array, complete: boolean): boolean {
+  return isUtf8(complete ? buf : buf.subarray(0, utf8CompleteLength(buf)));
+}
+
+/**
  * Streaming UTF-8 decoder with a fast path for valid input.
  *
  * @example

@@ -19,6 +19,14 @@ test('createResolver expands aliases recursively and deduplicates users', async 
   assert.deepEqual(summary(await r.expand('all@example.org')), { local: ['ann@example.org', 'bob@example.org'], remote: ['x@other.test'], unknown: [], loop: false });
 });
 
+test('createResolver marks an address in another domain external (and a local alias forwarding there not)', async () => {
+  const r = await resolver({ 'fwd@example.org': ['x@other.test'] });
+  const out = await r.expand('Y@Other.test');
+  assert.deepEqual({ remote: out.remote, external: out.external }, { remote: ['Y@other.test'], external: true });
+  const fwd = await r.expand('fwd@example.org');
+  assert.deepEqual({ remote: fwd.remote, external: fwd.external }, { remote: ['x@other.test'], external: false });
+});
+
 test('createResolver prefers a user over the catch-all and uses the catch-all for unknown addresses', async () => {
   const r = await resolver({ '@example.org': ['bob@example.org'] });
   assert.deepEqual(summary(await r.expand('ann@example.org')).local, ['ann@example.org']);

@@ -36,6 +36,8 @@ export interface Expansion {
   readonly unknown: readonly string[];
   /** True when a cycle was cut or a bound was reached. */
   readonly loop: boolean;
+  /** True when the address itself is in a domain not received here: nothing was looked up, `remote` holds just it. */
+  readonly external: boolean;
 }
 
 export interface ResolverOptions {
@@ -87,6 +89,7 @@ export function createResolver(o: ResolverOptions): AddressResolver {
     const seen = new Set<string>();
     const active = new Set<string>();
     let loop = false;
+    let external = false;
     const full = (): boolean => local.size + remote.size >= maxTargets;
 
     const asUser = async (addr: string): Promise<boolean> => {
@@ -119,6 +122,7 @@ export function createResolver(o: ResolverOptions): AddressResolver {
       const domain = domainOf(addr);
       if (domain !== '' && !(await o.router.isLocalDomain(domain))) {
         remote.set(key, addr);
+        external ||= depth === 0;
         return;
       }
       const targets = await lookup(addr, (k) => o.aliases.get(k));
@@ -146,7 +150,7 @@ export function createResolver(o: ResolverOptions): AddressResolver {
     };
 
     await visit(address, 0);
-    return { local: [...local.values()], remote: [...remote.values()], unknown, loop };
+    return { local: [...local.values()], remote: [...remote.values()], unknown, loop, external };
   };
 
   return { expand, user };

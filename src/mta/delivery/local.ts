@@ -37,7 +37,7 @@ export interface LocalDeliveryOptions {
   readonly hostname: string;
   readonly now: () => Date;
   readonly log: MtaLogger;
-  /** The reverse DNS name of a client IP, when known (default: none, the IP is written). */
+  /** The reverse DNS name of a client IP, when known (asked once per queue item; default: none, the IP is written). */
   readonly ptr?: (ip: string) => Promise<string | undefined>;
   /** Minutes east of UTC for the Received date (default 0). */
   readonly tzOffsetMinutes?: number;
@@ -46,6 +46,9 @@ export interface LocalDeliveryOptions {
 }
 
 type TargetOutcome = 'delivered' | 'deferred';
+
+/** The client's reverse DNS name for the Received line (undefined: unknown, the IP is written). */
+type ClientName = () => Promise<string | undefined>;
 
 /**
  * Creates the local delivery agent.
@@ -57,10 +60,10 @@ type TargetOutcome = 'delivered' | 'deferred';
  * ```
  */
 export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
-  const deliverCopy = async (item: QueueItem, rcpt: QueueRcpt, target: LocalTarget, body: () => Promise<Readable>): Promise<void> => {
+  const deliverCopy = async (item: QueueItem, rcpt: QueueRcpt, target: LocalTarget, body: () => Promise<Readable>, clientName: ClientName): Promise<void> => {
     const env = item.envelope;
     const date = o.now();
-    const ptr = o.ptr ? await o.ptr(env.client.ip).catch(() => undefined) : undefined;
+    const ptr = await clientName();
     const trace = traceFields({
       sender: env.from,
       deliveredTo: target.address,
@@ -112,7 +115,13 @@ export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
     }
   };
 
-  const deliverRcpt = async (item: QueueItem, rcpt: QueueRcpt, body: () => Promise<Readable>, signal: AbortSignal): Promise<RcptResult> => {
+  const deliverRcpt = async (
+    item: QueueItem,
+    rcpt: QueueRcpt,
+    body: () => Promise<Readable>,
+    clientName: ClientName,
+    signal: AbortSignal,
+  ): Promise<RcptResult> => {
     const exp = await o.resolver.expand(rcpt.address);
     if (exp.local.length === 0 && exp.remote.length === 0) {
       return exp.loop
@@ -126,7 +135,7 @@ export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
         break;
       }
       try {
-        await deliverCopy(item, rcpt, target, body);
+        await deliverCopy(item, rcpt, target, body, clientName);
         outcomes.push('delivered');
         o.log.info({ queueId: item.id, rcpt: rcpt.address, to: target.address }, 'delivered');
       } catch (err) {
@@ -147,13 +156,17 @@ export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
   return {
     async deliver(item, body, signal) {
       const results: RcptResult[] = [];
+      // Every copy of the item names the same client: its reverse DNS name is asked once, when a copy first needs it.
+      let ptr: Promise<string | undefined> | undefined;
+      const lookupPtr = o.ptr;
+      const clientName: ClientName = () => (ptr ??= lookupPtr ? lookupPtr(item.envelope.client.ip).catch(() => undefined) : Promise.resolve(undefined));
       for (const rcpt of item.rcpts) {
         if (signal.aborted) {
           results.push({ rcpt: rcpt.address, outcome: 'deferred', code: 451, enhanced: '4.3.0', text: 'Delivery interrupted' });
           continue;
         }
         try {
-          results.push(await deliverRcpt(item, rcpt, body, signal));
+          results.push(await deliverRcpt(item, rcpt, body, clientName, signal));
         } catch (err) {
           o.log.error({ err, queueId: item.id, rcpt: rcpt.address }, 'local delivery failed');
           results.push({ rcpt: rcpt.address, outcome: 'deferred', code: 451, enhanced: '4.3.0', text: 'Local delivery failed' });

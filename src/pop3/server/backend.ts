@@ -27,7 +27,8 @@ export interface Pop3Message {
   readonly size: number;
   /**
    * Offset of the first body octet (just after the blank line that ends the header), from the stored part
-   * index; lets TOP read the header as a byte range. Absent when unknown (the server then scans).
+   * index; lets TOP read the header as a byte range. Absent when unknown; the server checks it (an integer from 0
+   * to `size`) and scans the header instead when it is absent or does not fit.
    */
   readonly bodyOffset?: number;
 }

@@ -20,7 +20,7 @@ import {
   LineConn,
   LineConnInfo,
   ProtocolError,
-  isLoopback,
+  passwordAllowed,
   type AuthThrottle,
   type Logger,
   type PeerAddress,
@@ -73,6 +73,8 @@ export class Pop3Conn extends LineConn<Pop3State> {
   maildrop: Pop3Maildrop | null = null;
   /** Message numbers (1-based) marked deleted in this session (RFC 1939 §5 DELE). */
   readonly deleted = new Set<number>();
+  /** The octets of the whole snapshot, summed once at login (totals() subtracts the messages marked deleted). */
+  private snapshotOctets = 0;
   /** The name from USER, waiting for PASS (RFC 1939 §7). */
   pendingUser: string | null = null;
   /** The greeting's APOP timestamp, brackets included (RFC 1939 §7), or null when APOP is off. */
@@ -141,8 +143,7 @@ export class Pop3Conn extends LineConn<Pop3State> {
 
   /** Whether USER/PASS and AUTH may run on this connection (issue 4 §1: after TLS, unless loopback or configured). */
   authAllowed(): boolean {
-    const w = this.ctx.authWithoutTls;
-    return this.info.tls || w === 'always' || (w === 'loopback' && isLoopback(this.info.remote));
+    return passwordAllowed(this.ctx.authWithoutTls, this.info);
   }
 
   /** Whether STLS can be offered now (RFC 2595 §4: AUTHORIZATION state, not yet TLS, on the STLS service). */
@@ -153,34 +154,22 @@ export class Pop3Conn extends LineConn<Pop3State> {
   /** Enters TRANSACTION with a locked snapshot (RFC 1939 §4). */
   enterTransaction(maildrop: Pop3Maildrop): void {
     this.maildrop = maildrop;
+    let octets = 0;
+    for (const m of maildrop.messages) octets += m.size;
+    this.snapshotOctets = octets;
     this.deleted.clear();
     this.pendingUser = null;
     this.state = 'transaction';
   }
 
-  /** Messages not marked deleted, and their octets (RFC 1939 §5 STAT). */
+  /** Messages not marked deleted, and their octets (RFC 1939 §5 STAT): the snapshot's sum less what DELE marked. */
   totals(): { count: number; octets: number } {
-    const messages = this.maildrop?.messages ?? [];
-    // `deleted` only grows (DELE) or empties (RSET, login), so its size identifies its content for this snapshot.
-    const memo = this.totalsMemo;
-    if (memo && memo.messages === messages && memo.deleted === this.deleted.size) return memo.value;
-    let count = 0;
-    let octets = 0;
-    if (this.deleted.size === 0) {
-      // The usual case (STAT right after login): no set lookup per message.
-      count = messages.length;
-      for (let i = 0; i < messages.length; i++) octets += messages[i]!.size;
-    } else {
-      for (let i = 0; i < messages.length; i++) {
-        if (this.deleted.has(i + 1)) continue;
-        count++;
-        octets += messages[i]!.size;
-      }
-    }
-    this.totalsMemo = { messages, deleted: this.deleted.size, value: { count, octets } };
-    return this.totalsMemo.value;
+    const messages = this.maildrop?.messages;
+    if (!messages) return { count: 0, octets: 0 };
+    let octets = this.snapshotOctets;
+    for (const n of this.deleted) octets -= messages[n - 1]!.size; // DELE marks only numbers in range
+    return { count: messages.length - this.deleted.size, octets };
   }
-  private totalsMemo: { messages: readonly Pop3Message[]; deleted: number; value: { count: number; octets: number } } | null = null;
 
   /**
    * The message a command argument names (RFC 1939 §5): -ERR No such message when it is not a number in range,

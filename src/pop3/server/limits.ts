@@ -2,6 +2,7 @@
  * The POP3 server's limits (issue 4 §2; the meaning of each is documented on Pop3Limits in options.ts), with
  * their defaults. The server owns every one of them (STYLE.md §1.3); a backend never checks a size or a count.
  */
+import { resolveLimits } from '../../proto/index.js';
 import type { Pop3Limits } from './options.js';
 
 export type { Pop3Limits } from './options.js';
@@ -37,13 +38,5 @@ export const defaultPop3Limits: Pop3Limits = Object.freeze({
  * ```
  */
 export function resolvePop3Limits(partial: Partial<Pop3Limits> = {}): Pop3Limits {
-  const out = { ...defaultPop3Limits, ...partial };
-  for (const [key, value] of Object.entries(out)) {
-    const zeroAllowed = key === 'authFailureDelayMs';
-    if (!Number.isSafeInteger(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-      throw new Error(`Invalid POP3 limit ${key}: ${String(value)} (expected a ${zeroAllowed ? 'non-negative' : 'positive'} integer)`);
-    }
-  }
-  if (out.maxAuthLineBytes < out.maxLineBytes) throw new Error('Invalid POP3 limit maxAuthLineBytes: smaller than maxLineBytes');
-  return Object.freeze(out);
+  return resolveLimits('POP3', defaultPop3Limits, partial, ['authFailureDelayMs']);
 }

@@ -2,7 +2,7 @@
  * The options and limits of Pop3Server, as the daemon passes them (the contract between pop3/server and app/).
  * Each limit has its default here and its reply in the server.
  */
-import type { AuthThrottle, Logger, TlsCredentials } from '../../proto/index.js';
+import type { AuthThrottle, AuthWithoutTls, Logger, TlsCredentials } from '../../proto/index.js';
 import type { Pop3Backend } from './backend.js';
 
 /** A certificate and its key, PEM (the same shape as SMTP's). */
@@ -41,7 +41,7 @@ export interface Pop3ServerOptions {
   backend: Pop3Backend;
   tls?: Pop3TlsCredentials;
   /** Where USER/PASS and AUTH are allowed without TLS: 'never', 'loopback' clients only (default), or 'always'. */
-  authWithoutTls?: 'never' | 'loopback' | 'always';
+  authWithoutTls?: AuthWithoutTls;
   /** Offer APOP (a timestamp in the greeting, RFC 1939 §7). Default false. */
   apop?: boolean;
   limits?: Partial<Pop3Limits>;

@@ -16,6 +16,16 @@ import type { Pop3Conn } from './conn.js';
 import { cutTop } from './cut-top.js';
 
 /**
+ * Ends a response that failed after its "+OK" was queued: logs the cause (unless the client is simply gone) and
+ * throws ConnectionLostError. The engine sends nothing for it and ends the session: the socket is ended (FIN, so
+ * what was sent still arrives, unlike a reset), with no terminator.
+ */
+function cutOff(c: Pop3Conn, err: unknown): never {
+  if (!(err instanceof ConnectionLostError)) c.log.error({ conn: c.id, err }, 'Sending a message failed');
+  throw new ConnectionLostError();
+}
+
+/**
  * Queues a message held in memory, byte-stuffed and terminated (RETR of a small message: no stream, and the reply
  * joins its pipelined neighbours in one write).
  *
@@ -31,8 +41,7 @@ export async function sendChunks(c: Pop3Conn, chunks: readonly Buffer[]): Promis
     for (const chunk of chunks) await c.writeChunk(stuffer.push(chunk));
     await c.writeChunk(stuffer.end());
   } catch (err) {
-    if (!(err instanceof ConnectionLostError)) c.log.error({ conn: c.id, err }, 'Sending a message failed');
-    throw new ConnectionLostError();
+    cutOff(c, err);
   }
 }
 
@@ -54,10 +63,7 @@ export async function sendMessage(c: Pop3Conn, src: Readable, top?: { lines: num
     }
     await c.writeChunk(stuffer.end());
   } catch (err) {
-    if (!(err instanceof ConnectionLostError)) c.log.error({ conn: c.id, err }, 'Sending a message failed');
-    // The engine sends nothing for ConnectionLostError and ends the session: the socket is ended (FIN, so what
-    // was sent still arrives, unlike a reset), with no terminator.
-    throw new ConnectionLostError();
+    cutOff(c, err);
   } finally {
     src.destroy();
   }

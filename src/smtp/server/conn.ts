@@ -14,19 +14,20 @@ import {
   LineConn,
   LineConnInfo,
   ProtocolError,
-  isLoopback,
+  passwordAllowed,
   type AuthThrottle,
+  type AuthWithoutTls,
   type LineEndScanner,
   type Logger,
   type PeerAddress,
   type ProtocolErrors,
 } from '../../proto/index.js';
 import * as replies from '../reply.js';
-import { SmtpError, formatReply, type Status } from '../reply.js';
+import { SmtpError, enhancedCode, formatError, formatReply, type Status } from '../reply.js';
 import type { ConnInfo, MailOptions, SmtpBackend, SmtpSession } from './backend.js';
 import type { SmtpLimits } from './limits.js';
 import type { SmtpServerOptions } from './options.js';
-import { outOfSequence, type SmtpState } from './sequence.js';
+import { inTransaction, outOfSequence, type SmtpState } from './sequence.js';
 import type { Transfer } from './transfer.js';
 
 export type { SmtpState } from './sequence.js';
@@ -41,7 +42,7 @@ export interface ConnContext {
   readonly throttle: AuthThrottle;
   readonly requireAuth: boolean;
   readonly requireTls: boolean;
-  readonly authWithoutTls: NonNullable<SmtpServerOptions['authWithoutTls']>;
+  readonly authWithoutTls: AuthWithoutTls;
   readonly bareNewline: NonNullable<SmtpServerOptions['bareNewline']>;
   readonly hasSpaceFor: (bytes: number) => Promise<boolean>;
   /** The current certificate (setTls replaces it), or null without TLS. */
@@ -105,13 +106,11 @@ export class SmtpConn extends LineConn<SmtpState> {
 
   /** Queues a reply; the enhanced code's class comes from `code` (STYLE.md §4). */
   reply(code: number, status: Status | null, text: string | readonly string[]): void {
-    const enhanced = status && `${Math.trunc(code / 100)}.${status.join('.')}`;
-    this.queue(formatReply(code, enhanced, text)); // printable ASCII only, so one octet per character
+    this.queue(formatReply(code, enhancedCode(code, status), text)); // printable ASCII only, so one octet per character
   }
 
   override sendError(err: ProtocolError): void {
-    const e = err instanceof SmtpError ? err : replies.tempFailure();
-    this.reply(e.code, e.status, e.message);
+    this.queue(formatError(err instanceof SmtpError ? err : replies.tempFailure()));
   }
 
   protected override queueGreeting(): void {
@@ -123,19 +122,13 @@ export class SmtpConn extends LineConn<SmtpState> {
     return this.ctx.requireTls && !this.info.tls;
   }
 
-  /** True between MAIL and the end of the body. */
-  inTransaction(): boolean {
-    return this.state === 'mail' || this.state === 'rcpt' || this.state === 'bdat';
-  }
-
   override interruption(): ProtocolError | null {
-    return this.draining && !this.inTransaction() ? replies.shuttingDown(this.ctx.hostname) : null;
+    return this.draining && !inTransaction(this.state) ? replies.shuttingDown(this.ctx.hostname) : null;
   }
 
   /** Whether AUTH may run on this connection (issue 3 §3: after TLS, unless loopback or configured). */
   authAllowed(): boolean {
-    const w = this.ctx.authWithoutTls;
-    return this.info.tls || w === 'always' || (w === 'loopback' && isLoopback(this.info.remote));
+    return passwordAllowed(this.ctx.authWithoutTls, this.info);
   }
 
   /** Abandons the transaction (a BDAT body in flight fails) and returns to 'greeted' (or 'connected'). */
@@ -144,6 +137,23 @@ export class SmtpConn extends LineConn<SmtpState> {
     this.tx = null;
     if (bdat) await bdat.transfer.abort(new Error('Transaction abandoned'));
     this.state = this.session ? 'greeted' : 'connected';
+  }
+
+  /**
+   * Ends the transaction with the verdict on its body (DATA, BDAT LAST): 250 with the backend's text once
+   * `session.data()` resolved, or the refusal `Transfer.finish()` throws. Either way the connection is back in
+   * 'greeted'; an accepted message clears the error count.
+   */
+  async finishTransaction(transfer: Transfer): Promise<void> {
+    let text: string;
+    try {
+      text = await transfer.finish();
+    } finally {
+      this.tx = null;
+      this.state = 'greeted';
+    }
+    this.errorCount = 0;
+    this.reply(250, [0, 0], text);
   }
 
   /** RSET semantics: abandon the transaction and reset the backend session. */

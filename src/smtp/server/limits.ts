@@ -2,6 +2,7 @@
  * The SMTP server's limits (issue 3 §4), each with its default and the reply it produces. The server owns every
  * one of them (STYLE.md §1.3); a backend never checks a size or a count itself.
  */
+import { resolveLimits } from '../../proto/index.js';
 
 /** Every limit of the SMTP server. */
 export interface SmtpLimits {
@@ -58,8 +59,8 @@ export const defaultSmtpLimits: SmtpLimits = Object.freeze({
 });
 
 /**
- * The defaults with `partial` applied; throws when a value is not a non-negative integer (or when a limit that
- * must be positive is 0).
+ * The defaults with `partial` applied (proto's `resolveLimits`); throws when a value is not a positive integer
+ * (minDataRate and authFailureDelayMs may be 0) or when maxAuthLineBytes is below maxLineBytes.
  *
  * @example
  * ```ts
@@ -67,13 +68,5 @@ export const defaultSmtpLimits: SmtpLimits = Object.freeze({
  * ```
  */
 export function resolveSmtpLimits(partial: Partial<SmtpLimits> = {}): SmtpLimits {
-  const out = { ...defaultSmtpLimits, ...partial };
-  const zeroAllowed = new Set(['minDataRate', 'authFailureDelayMs']);
-  for (const [key, value] of Object.entries(out)) {
-    if (!Number.isSafeInteger(value) || value < 0 || (value === 0 && !zeroAllowed.has(key))) {
-      throw new Error(`Invalid SMTP limit ${key}: ${String(value)} (expected a ${zeroAllowed.has(key) ? 'non-negative' : 'positive'} integer)`);
-    }
-  }
-  if (out.maxAuthLineBytes < out.maxLineBytes) throw new Error('Invalid SMTP limit maxAuthLineBytes: smaller than maxLineBytes');
-  return Object.freeze(out);
+  return resolveLimits('SMTP', defaultSmtpLimits, partial, ['minDataRate', 'authFailureDelayMs']);
 }

@@ -1,7 +1,7 @@
 /**
  * The options of SmtpServer, as the daemon passes them.
  */
-import type { AuthThrottle, Logger, TlsCredentials } from '../../proto/index.js';
+import type { AuthThrottle, AuthWithoutTls, Logger, TlsCredentials } from '../../proto/index.js';
 import type { SmtpBackend } from './backend.js';
 import type { SmtpLimits } from './limits.js';
 
@@ -17,7 +17,7 @@ export interface SmtpServerOptions {
   /** STARTTLS is offered when present; required for 'submissions'. */
   tls?: TlsCredentials;
   /** Where AUTH is offered without TLS: 'never', 'loopback' clients only (default), or 'always'. */
-  authWithoutTls?: 'never' | 'loopback' | 'always';
+  authWithoutTls?: AuthWithoutTls;
   /** Bare CR or LF in a message: 'reject' with 550 5.6.0 after the end of data (default), or 'normalize' to CRLF. */
   bareNewline?: 'reject' | 'normalize';
   /** Every limit of issue 3 §4; missing ones take their defaults. */

@@ -1,13 +1,24 @@
 /**
- * The text of 503 5.5.1 for a command sent in the wrong state: what the client should have done first
- * (RFC 5321 §4.3.2 for the order of commands, RFC 3030 §2 for BDAT, RFC 4954 §4 for AUTH).
+ * The SMTP session states, which of them are a mail transaction, and the text of 503 5.5.1 for a command sent in
+ * the wrong state: what the client should have done first (RFC 5321 §4.3.2 for the order of commands, RFC 3030
+ * §2 for BDAT, RFC 4954 §4 for AUTH).
  */
 import { badSequence, type SmtpError } from '../reply.js';
 
 /** The SMTP session states. 'bdat' is a transaction whose body is arriving in BDAT chunks. */
 export type SmtpState = 'connected' | 'greeted' | 'mail' | 'rcpt' | 'bdat';
 
-const inTransaction = (s: SmtpState): boolean => s === 'mail' || s === 'rcpt' || s === 'bdat';
+/**
+ * True between MAIL and the end of the body.
+ *
+ * @example
+ * ```ts
+ * inTransaction('rcpt') && !inTransaction('greeted');
+ * ```
+ */
+export function inTransaction(state: SmtpState): boolean {
+  return state === 'mail' || state === 'rcpt' || state === 'bdat';
+}
 
 /**
  * The 503 reply for `verb` refused in `state`.

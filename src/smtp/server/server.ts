@@ -17,7 +17,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { AuthThrottle, LineServer, type PeerAddress } from '../../proto/index.js';
-import { formatReply, shuttingDown, tooManyConnections, type SmtpError } from '../reply.js';
+import { formatError, shuttingDown, tooManyConnections, type SmtpError } from '../reply.js';
 import { smtpCommands } from './commands/index.js';
 import { SmtpConn, type ConnContext } from './conn.js';
 import { resolveSmtpLimits } from './limits.js';
@@ -50,7 +50,7 @@ export class SmtpServer extends LineServer<SmtpState, SmtpConn, SmtpError> {
         shuttingDown: () => shuttingDown(opts.hostname),
         tooManyConnections: () => tooManyConnections(opts.hostname),
         // RFC 5321 §3.1: a 421 in place of the 220 greeting.
-        format: (err) => formatReply(err.code, err.enhanced, err.message),
+        format: formatError,
       },
     });
     const throttle =

@@ -6,7 +6,7 @@
  */
 import { BodyFeed } from '../../proto/index.js';
 import { tooBig, type SmtpError } from '../reply.js';
-import type { BodyType, SmtpSession } from './backend.js';
+import type { MailOptions, SmtpSession } from './backend.js';
 
 type Outcome = { ok: true; text: string | void } | { ok: false; err: unknown };
 
@@ -15,20 +15,18 @@ export class Transfer {
   private readonly feed: BodyFeed;
   private readonly outcome: Promise<Outcome>;
   private refusal: SmtpError | null = null;
-  private settledNow = false;
 
-  constructor(session: SmtpSession, info: { size: number | null; bodyType: BodyType }, maxBytes: number) {
+  /** Starts `session.data()` for the transaction begun with MAIL `opts` (its SIZE and BODY go to the backend). */
+  constructor(session: SmtpSession, opts: MailOptions, maxBytes: number) {
     this.feed = new BodyFeed({ maxBytes, tooBig });
+    const info = { size: opts.size ?? null, bodyType: opts.body ?? '7BIT' } as const;
     this.outcome = Promise.resolve()
       .then(() => session.data(this.feed.readable, info))
       .then(
         (text): Outcome => ({ ok: true, text }),
         (err: unknown): Outcome => ({ ok: false, err }),
       )
-      .finally(() => {
-        this.settledNow = true;
-        this.feed.detach();
-      });
+      .finally(() => this.feed.detach());
   }
 
   /** Passes a chunk on (with backpressure); discarded once the body is refused. */
@@ -52,11 +50,6 @@ export class Transfer {
   async abort(err: Error): Promise<void> {
     this.feed.fail(err);
     await this.outcome;
-  }
-
-  /** True when the backend has already given up (its promise settled before the end of the body). */
-  get backendDone(): boolean {
-    return this.settledNow;
   }
 
   /** Ends the body and returns the text of the 250 reply, or throws the reply error (see the module header). */

@@ -18,6 +18,7 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobTooLargeError, type BlobRef, type BlobStore } from '../store.js';
 import { randomHex } from '../ids.js';
+import { checkRange } from '../message-bytes.js';
 import { Coalesced } from './coalesced.js';
 
 const ID = /^[0-9a-f]{32}$/;
@@ -70,7 +71,11 @@ export function newBlobId(): string {
   return (Math.floor(Date.now() / 1000) & 0xff).toString(16).padStart(2, '0') + randomHex(15);
 }
 
-function idOf(ref: BlobRef | string): string {
+/**
+ * The id of a blob reference, refused (Error) unless it is 32 lower-case hex digits: checked before any path is built.
+ * @example blobIdOf('../../postroom.db') // throws Error: Invalid blob id: "../../postroom.db"
+ */
+export function blobIdOf(ref: BlobRef | string): string {
   const id = typeof ref === 'string' ? ref : ref.id;
   if (!ID.test(id)) throw new Error(`Invalid blob id: ${JSON.stringify(id)}`);
   return id;
@@ -99,12 +104,17 @@ export class FileBlobStore implements BlobStore {
     this.tmpDir = path.join(dataDir, 'tmp');
   }
 
-  /** Creates the directories if needed (and fsyncs them) and returns the store. */
+  /**
+   * Creates the directories if needed and returns the store. The directories are fsynced on every open, also when
+   * they existed: a process that crashed between creating and fsyncing them may have left them only in the page cache.
+   */
   static async open(dataDir: string): Promise<FileBlobStore> {
     const s = new FileBlobStore(dataDir);
     await mkdir(s.tmpDir, { recursive: true });
     await mkdir(s.blobDir, { recursive: true });
-    await Promise.all(shards.map((x) => mkdir(path.join(s.blobDir, x), { recursive: true })));
+    // One readdir instead of 256 mkdirs at every start: only the missing shards are created.
+    const present = new Set((await readdir(s.blobDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name));
+    await Promise.all(shards.filter((x) => !present.has(x)).map((x) => mkdir(path.join(s.blobDir, x), { recursive: true })));
     await fsyncDir(s.blobDir);
     await fsyncDir(dataDir);
     return s;
@@ -112,7 +122,7 @@ export class FileBlobStore implements BlobStore {
 
   /** The file of a blob. */
   pathOf(ref: BlobRef | string): string {
-    const id = idOf(ref);
+    const id = blobIdOf(ref);
     return path.join(this.blobDir, id.slice(0, 2), id);
   }
 
@@ -153,15 +163,10 @@ export class FileBlobStore implements BlobStore {
   }
 
   async get(ref: BlobRef | string, range?: { start: number; end: number }): Promise<Readable> {
-    if (range) {
-      const { start, end } = range;
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-        throw new RangeError(`Invalid byte range: ${start}-${end}`);
-      }
-    }
+    checkRange(range);
     const file = this.pathOf(ref);
     const fh = await open(file, 'r').catch((err: unknown) => {
-      throw isNotFound(err) ? new Error(`Blob not found: ${idOf(ref)}`, { cause: err }) : err;
+      throw isNotFound(err) ? new Error(`Blob not found: ${blobIdOf(ref)}`, { cause: err }) : err;
     });
     if (range && range.end === range.start) {
       await fh.close();
@@ -177,7 +182,7 @@ export class FileBlobStore implements BlobStore {
   /** A whole blob in one buffer (for small ones: the caller checked its size). */
   async readWhole(ref: BlobRef | string): Promise<Buffer> {
     return readFile(this.pathOf(ref)).catch((err: unknown) => {
-      throw isNotFound(err) ? new Error(`Blob not found: ${idOf(ref)}`, { cause: err }) : err;
+      throw isNotFound(err) ? new Error(`Blob not found: ${blobIdOf(ref)}`, { cause: err }) : err;
     });
   }
 

@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobTooLargeError, type BlobRef, type BlobStore } from '../store.js';
+import { checkRange } from '../message-bytes.js';
 
 /** The chunks of every blob, keyed by id; shared by the stores that reopen the same MemoryState. */
 export type MemoryBlobMap = Map<string, readonly Buffer[]>;
@@ -17,15 +18,6 @@ function toBuffer(chunk: unknown): Buffer {
   if (typeof chunk === 'string') return Buffer.from(chunk);
   if (chunk instanceof Uint8Array) return Buffer.from(chunk); // a copy: the producer may reuse its buffer
   throw new TypeError('Cannot store blob chunk: not bytes');
-}
-
-/** Checks a byte range (`end` exclusive). */
-export function checkRange(range: { start: number; end: number } | undefined): void {
-  if (!range) return;
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new RangeError(`Invalid byte range: ${start}-${end}`);
-  }
 }
 
 /**

@@ -7,7 +7,7 @@
  * blobs nothing else refers to deleted; `lock` exclusive per store instance.
  */
 import type { Readable } from 'node:stream';
-import { MailboxLockedError, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type MessageSummary, type PartIndex } from '../store.js';
+import { MailboxLockedError, type AppendMeta, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type MessageSummary } from '../store.js';
 import { formatUid } from '../ids.js';
 import { openMessage } from '../message-bytes.js';
 import { dropUnusedBlobs, type MemoryMailboxData, type MemoryState } from './memory-state.js';
@@ -35,10 +35,7 @@ export class MemoryMailbox implements Mailbox {
     return this.data.name;
   }
 
-  async append(
-    blob: BlobRef,
-    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string; prefix?: Buffer },
-  ): Promise<MessageRecord> {
+  async append(blob: BlobRef, meta: AppendMeta): Promise<MessageRecord> {
     if (meta.deliveryId !== undefined) {
       for (const r of this.data.messages.values()) {
         if (r.deliveryId !== meta.deliveryId) continue;

@@ -17,14 +17,11 @@ function copyEnvelope(env: Envelope): Envelope {
 
 /** The Queue of a MemoryStore (`store.queue`). */
 export class MemoryQueue implements Queue {
-  constructor(
-    private readonly state: MemoryState,
-    private readonly hasBlob: (id: string) => boolean,
-  ) {}
+  constructor(private readonly state: MemoryState) {}
 
   async enqueue(env: Envelope, body: BlobRef): Promise<QueueId> {
     if (env.rcpts.length === 0) throw new Error('Cannot enqueue a message without recipients');
-    if (!this.hasBlob(body.id)) throw new Error(`Blob not found: ${body.id}`);
+    if (!this.state.blobs.has(body.id)) throw new Error(`Blob not found: ${body.id}`);
     const id = newQueueId();
     const envelope = copyEnvelope(env);
     const item: QueueItem = {

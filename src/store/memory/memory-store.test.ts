@@ -2,27 +2,10 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describeStoreContract } from '../contract.js';
-import { MemoryStore, createMemoryState } from './index.js';
+import { memoryHarness } from '../harnesses.js';
+import { MemoryStore } from './index.js';
 
-describeStoreContract(
-  'MemoryStore',
-  async () => {
-    const state = createMemoryState();
-    let store = new MemoryStore(state);
-    return {
-      get store() {
-        return store;
-      },
-      reopen: async () => {
-        await store.close();
-        return (store = new MemoryStore(state));
-      },
-      storedBlobs: async () => state.blobs.size,
-      cleanup: () => store.close(),
-    };
-  },
-  { blobsInMemory: true },
-);
+describeStoreContract('MemoryStore', memoryHarness, { blobsInMemory: true });
 
 test('MemoryStore example: a user, an INBOX and a message', async () => {
   const store = new MemoryStore();

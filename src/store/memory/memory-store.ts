@@ -120,7 +120,7 @@ export class MemoryStore implements Store {
     this.users = new MemoryUsers(state);
     this.domains = new MemoryDomains(state);
     this.aliases = new MemoryAliases(state);
-    this.queue = new MemoryQueue(state, (id) => state.blobs.has(id));
+    this.queue = new MemoryQueue(state);
   }
 
   async mailbox(userId: string, name = 'INBOX'): Promise<Mailbox> {

@@ -22,13 +22,11 @@ export interface SqliteContext {
    */
   unusedBlobs(ids: Iterable<string>): string[];
   /**
-   * Inside a write job: true when a new row may refer to the blob: a row refers to it already (so it cannot be
-   * deleted before this job commits), or no row does, it is not being deleted and its body row or file exists (a
-   * fresh blob).
+   * Inside a write job: true when a new row may refer to the blob: it is not being deleted, and a row refers to it
+   * already (so it cannot be deleted before this job commits) or its body row or file exists (a fresh blob). Every
+   * job that inserts a row referring to a blob checks this first, so a row never points to a missing blob.
    */
   blobUsable(id: string): boolean;
   /** After the commit that dropped their last reference is durable: deletes blob files. */
   deleteBlobs(ids: readonly string[]): Promise<void>;
-  /** Throws unless the body exists (a row must never point to a missing blob). */
-  assertBlob(id: string): Promise<void>;
 }

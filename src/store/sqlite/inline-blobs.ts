@@ -16,20 +16,13 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobTooLargeError, type BlobRef, type BlobStore, type PutOptions } from '../store.js';
-import { newBlobId, type FileBlobStore } from '../blob/index.js';
+import { blobIdOf, newBlobId, type FileBlobStore } from '../blob/index.js';
+import { checkRange } from '../message-bytes.js';
 import type { GroupCommitter } from './committer.js';
 import type Database from 'better-sqlite3';
 
 /** Default largest body kept in the database. */
 export const defaultInlineMaxBytes = 64 * 1024;
-
-const ID = /^[0-9a-f]{32}$/;
-
-function idOf(ref: BlobRef | string): string {
-  const id = typeof ref === 'string' ? ref : ref.id;
-  if (!ID.test(id)) throw new Error(`Invalid blob id: ${JSON.stringify(id)}`);
-  return id;
-}
 
 /** Bodies in the database when small, in files otherwise. */
 export class SqliteBlobStore implements BlobStore {
@@ -91,13 +84,8 @@ export class SqliteBlobStore implements BlobStore {
   }
 
   async get(ref: BlobRef | string, range?: { start: number; end: number }): Promise<Readable> {
-    if (range) {
-      const { start, end } = range;
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-        throw new RangeError(`Invalid byte range: ${start}-${end}`);
-      }
-    }
-    const row = this.#select.get(idOf(ref));
+    checkRange(range);
+    const row = this.#select.get(blobIdOf(ref));
     if (!row) return this.files.get(ref, range);
     const data = range ? row.data.subarray(range.start, range.end) : row.data;
     return Readable.from(data.length > 0 ? [data] : [], { objectMode: false });
@@ -105,7 +93,7 @@ export class SqliteBlobStore implements BlobStore {
 
   /** Deletes a body: its row (in a commit of its own) and its file, whichever exists. */
   async delete(ref: BlobRef | string): Promise<void> {
-    const id = idOf(ref);
+    const id = blobIdOf(ref);
     if (this.#exists.get(id)) await this.commit.write(() => this.#delete.run(id));
     await this.files.delete(id);
   }

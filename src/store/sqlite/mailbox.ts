@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { MailboxLockedError, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type MessageSummary, type PartIndex } from '../store.js';
+import { MailboxLockedError, type AppendMeta, type BlobRef, type Mailbox, type MailboxLock, type MessageRecord, type MessageSummary, type PartIndex } from '../store.js';
 import { formatUid } from '../ids.js';
 import { openMessage } from '../message-bytes.js';
 import type { SqliteContext } from './context.js';
@@ -71,12 +71,7 @@ export class SqliteMailbox implements Mailbox {
     this.name = row.name;
   }
 
-  async append(
-    blob: BlobRef,
-    meta: { receivedAt: Date; flags?: readonly string[]; parts?: PartIndex; deliveryId?: string; prefix?: Buffer },
-  ): Promise<MessageRecord> {
-    await this.ctx.assertBlob(blob.id);
-
+  async append(blob: BlobRef, meta: AppendMeta): Promise<MessageRecord> {
     const flags = JSON.stringify([...new Set(meta.flags ?? [])]);
     const parts = meta.parts ? JSON.stringify(meta.parts) : null;
     const prefix = meta.prefix && meta.prefix.length > 0 ? Buffer.from(meta.prefix) : null;
@@ -91,7 +86,7 @@ export class SqliteMailbox implements Mailbox {
         .sql<[string], { uid_stamp: string; next_seq: number }>('SELECT uid_stamp, next_seq FROM mailboxes WHERE id = ?')
         .get(this.id);
       if (!mb) throw new Error(`Mailbox ${this.id} no longer exists`);
-      // A shared blob (a queue item's) may have lost its last reference since assertBlob.
+      // Checked in the job itself: a shared blob (a queue item's) may lose its last reference to a job before this one.
       if (!this.ctx.blobUsable(blob.id)) throw new Error(`Blob not found: ${blob.id}`);
       this.ctx.sql('UPDATE mailboxes SET next_seq = next_seq + 1 WHERE id = ?').run(this.id);
       const row: MessageRow = {

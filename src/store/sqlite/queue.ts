@@ -3,7 +3,7 @@
  * `queue_rcpts` row per recipient (state, attempts, next attempt, last reply).
  *
  * Guarantees: `enqueue` resolves after the group commit holding it is durable (the SMTP server may then answer
- * 250); a claim reads and leases in one transaction, and transactions run one at a time, so two workers never get
+ * 250), and inserts its row only in a job that finds the blob usable (SqliteContext.blobUsable); a claim reads and leases in one transaction, and transactions run one at a time, so two workers never get
  * the same item while its lease is live; settle applies results with ../queue-rules.ts and, when no recipient is
  * left to try, deletes the item and, once that is durable, its blob file.
  * Limits: claims are ordered by the earliest due recipient (ties by queue id, i.e. creation time) and read the
@@ -47,7 +47,6 @@ export class SqliteQueue implements Queue {
 
   async enqueue(env: Envelope, body: BlobRef): Promise<QueueId> {
     if (env.rcpts.length === 0) throw new Error('Cannot enqueue a message without recipients');
-    await this.ctx.assertBlob(body.id);
     const id = newQueueId();
     const at = env.receivedAt;
     const item: ItemRow = {
@@ -63,6 +62,7 @@ export class SqliteQueue implements Queue {
     };
     const rcpts = env.rcpts.map((r, i) => rcptRow(id, i, { ...r, state: 'pending', attempts: 0, nextAttempt: at }));
     await this.ctx.commit.write(() => {
+      if (!this.ctx.blobUsable(body.id)) throw new Error(`Blob not found: ${body.id}`);
       this.#insertItem.run(item);
       for (const r of rcpts) this.#insertRcpt.run(r);
     });

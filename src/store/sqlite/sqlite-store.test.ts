@@ -4,37 +4,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describeStoreContract } from '../contract.js';
-import { openSqliteStore, type CommitMode, type SqliteStore } from './index.js';
+import { sqliteHarness } from '../harnesses.js';
+import { openSqliteStore } from './index.js';
 
-async function harness(commit: CommitMode, inlineMaxBytes?: number) {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'postroom-sqlite-'));
-  const opts = { dataDir, commit, ...(inlineMaxBytes !== undefined ? { inlineMaxBytes } : {}) };
-  let store: SqliteStore = await openSqliteStore(opts);
-  return {
-    get store() {
-      return store;
-    },
-    reopen: async () => {
-      await store.close();
-      return (store = await openSqliteStore(opts));
-    },
-    storedBlobs: () => store.blobs.countStored(),
-    cleanup: async () => {
-      await store.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-describeStoreContract('SqliteStore', () => harness('wal-fsync'));
-describeStoreContract("SqliteStore with commit 'sqlite-full'", () => harness('sqlite-full'));
-describeStoreContract('SqliteStore with every body in a file (inlineMaxBytes 0)', () => harness('wal-fsync', 0));
+describeStoreContract('SqliteStore', () => sqliteHarness());
+describeStoreContract("SqliteStore with commit 'sqlite-full'", () => sqliteHarness({ commit: 'sqlite-full' }));
+describeStoreContract('SqliteStore with every body in a file (inlineMaxBytes 0)', () => sqliteHarness({ inlineMaxBytes: 0 }));
 
 test('SqliteBlobStore keeps a body up to inlineMaxBytes in the database and streams a larger one to a file', async (t) => {
   const { Readable } = await import('node:stream');
   const { createHash } = await import('node:crypto');
   const { existsSync } = await import('node:fs');
-  const h = await harness('wal-fsync', 1000);
+  const h = await sqliteHarness({ inlineMaxBytes: 1000 });
   t.after(() => h.cleanup());
   const blobs = h.store.blobs;
   const chunks = (n: number, size: number) => Array.from({ length: n }, (_, i) => Buffer.alloc(size, 97 + (i % 26)));
@@ -74,7 +55,7 @@ test('openSqliteStore example: a store in a fresh data directory', async (t) => 
 
 test('SqliteQueue.claim walks the due index: distinct items, earliest due recipient first, at most `limit`', async (t) => {
   const { envelope, putText } = await import('../contract-kit.js');
-  const h = await harness('wal-fsync');
+  const h = await sqliteHarness();
   t.after(() => h.cleanup());
   const q = h.store.queue;
   const at = (s: number) => new Date(Date.UTC(2026, 0, 2, 3, 0, s));

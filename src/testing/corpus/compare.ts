@@ -1,6 +1,7 @@
 /**
- * Shared machinery of the conformance adapters (stalwart.ts, mime4j.ts): line-end variants, the streaming parse
- * that collects decoded bodies, mismatches, and the table of deliberate differences that explains some of them.
+ * Shared machinery of the conformance adapters (stalwart.ts, mime4j.ts): line-end variants (converted with
+ * golden.ts's withLineEnds), the streaming parse that collects decoded bodies, mismatches, and the table of
+ * deliberate differences that explains some of them.
  *
  * Guarantees: a mismatch is explained only by a table entry with the same message, variant (or none), field and
  * the same shown values on both sides, so a changed value is never hidden by an old entry; unused entries are
@@ -31,25 +32,6 @@ export interface Difference {
   readonly ours: string;
   /** Why postroom differs: the RFC section or the reason the reference's reading is not followed. */
   readonly why: string;
-}
-
-/**
- * Converts line ends: 'lf' turns CRLF into LF, 'crlf' turns every bare LF into CRLF (CRLF stays as it is).
- *
- * @example
- * ```ts
- * withLineEnds(Buffer.from('a\nb\r\n'), 'crlf').toString() === 'a\r\nb\r\n';
- * ```
- */
-export function withLineEnds(raw: Buffer, ends: LineEnds): Buffer {
-  const out: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (ends === 'lf' && c === 0x0d && raw[i + 1] === 0x0a) continue;
-    if (ends === 'crlf' && c === 0x0a && raw[i - 1] !== 0x0d) out.push(0x0d);
-    out.push(c);
-  }
-  return Buffer.from(out);
 }
 
 /**

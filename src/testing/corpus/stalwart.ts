@@ -26,7 +26,8 @@ import {
   type ParsedMessage,
   type PartNode,
 } from '../../mime/index.js';
-import { checkChunkings, Mismatches, streamParts, withLineEnds, type Difference, type LineEnds, type Mismatch } from './compare.js';
+import { withLineEnds } from '../golden.js';
+import { checkChunkings, Mismatches, streamParts, type Difference, type LineEnds, type Mismatch } from './compare.js';
 import { STALWART_DIFFERENCES } from './stalwart-differences.js';
 
 /** Stalwart's serialized message (its `Message` struct as JSON). */

@@ -22,12 +22,12 @@ export async function quit(c: Pop3Conn, arg: string): Promise<void> {
   try {
     await md.commit(uids);
   } catch (err) {
-    await c.releaseMaildrop();
     if (err instanceof Pop3Error) throw err;
     c.log.error({ conn: c.id, err }, 'Commit failed');
     throw commitFailed();
+  } finally {
+    await c.releaseMaildrop();
   }
-  await c.releaseMaildrop();
   c.log.info({ conn: c.id, deleted: uids.size }, 'Maildrop updated');
   c.reply(`${c.ctx.hostname} POP3 server signing off (${uids.size} messages deleted)`);
 }

@@ -1,6 +1,6 @@
 /**
  * AUTH mechanism [initial-response] (RFC 4954): runs the SASL exchange the backend's session drives, with
- * base64 on the wire decoded strictly (proto/base64-strict.ts), and lines up to `maxAuthLineBytes`.
+ * base64 on the wire decoded strictly and lines up to `maxAuthLineBytes` (proto/sasl-wire.ts).
  *
  * Refusals: already authenticated or in a transaction 503 5.5.1, no AUTH in this session 502 5.5.1, unknown
  * mechanism 504 5.5.4, no TLS where TLS is required 538 5.7.11, a client locked out 454 4.7.0, invalid base64
@@ -9,7 +9,7 @@
  * `authFailureDelayMs` (2 s by default).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConnectionLostError, SaslMalformedError, decodeBase64Strict } from '../../../proto/index.js';
+import { SaslMalformedError, saslChannel } from '../../../proto/index.js';
 import {
   SmtpError,
   authCancelled,
@@ -19,33 +19,15 @@ import {
   badSequence,
   encryptionRequired,
   commandUnavailable,
+  formatReply,
   syntax,
   unknownMechanism,
 } from '../../reply.js';
-import { isAuthSession, type SaslExchange } from '../backend.js';
+import { isAuthSession } from '../backend.js';
 import type { SmtpConn } from '../conn.js';
 
-/** Decodes a client response line: "*" cancels, anything else must be strict base64. */
-function decodeResponse(text: string): Buffer {
-  if (text === '*') throw authCancelled();
-  const bytes = decodeBase64Strict(text);
-  if (!bytes) throw badBase64();
-  return bytes;
-}
-
-/** The SaslExchange the backend drives: 334 challenges, decoded responses. */
-function exchange(c: SmtpConn, initial: Buffer | null): SaslExchange {
-  return {
-    initial,
-    async challenge(data: Buffer): Promise<Buffer> {
-      c.reply(334, null, data.toString('base64')); // RFC 4954 §4: "334 " base64, no enhanced code
-      await c.flush();
-      const line = await c.reader.readLine(c.ctx.limits.maxAuthLineBytes);
-      if (line === null) throw new ConnectionLostError();
-      return decodeResponse(line.toString('latin1'));
-    },
-  };
-}
+// RFC 4954 §4: a challenge is "334 " and base64, without an enhanced status code.
+const challenge = (base64: string): string => formatReply(334, null, base64);
 
 /** AUTH mechanism [initial-response]. */
 export async function auth(c: SmtpConn, arg: string): Promise<void> {
@@ -60,10 +42,10 @@ export async function auth(c: SmtpConn, arg: string): Promise<void> {
   const remote = c.info.remote;
   if (c.ctx.throttle.locked(remote)) throw authTemporary('Too many authentication failures, try again later');
   // RFC 4954 §4: "=" is an empty initial response.
-  const initial = initialText === undefined ? null : initialText === '=' ? Buffer.alloc(0) : decodeResponse(initialText);
+  const sasl = saslChannel(c, initialText, { challenge, cancelled: authCancelled, badBase64, maxLineBytes: c.ctx.limits.maxAuthLineBytes });
   let user: string;
   try {
-    user = await session.authenticate(mech, exchange(c, initial));
+    user = await session.authenticate(mech, sasl);
   } catch (err) {
     const failed = err instanceof SaslMalformedError || (err instanceof SmtpError && err.code === 535);
     if (!failed) throw err;

@@ -9,24 +9,16 @@
  * After a refused chunk the transaction is over; further BDAT commands get 503 until MAIL.
  */
 import { LineEndScanner } from '../../../proto/index.js';
-import { bareNewline, syntax, tooBig } from '../../reply.js';
+import { bareNewline, closing, syntax, tooBig } from '../../reply.js';
 import type { SmtpConn } from '../conn.js';
 import { Transfer } from '../transfer.js';
 
 /** Parses "size [LAST]"; an unparsable argument closes the connection (the chunk's end is unknown). */
 function parseBdat(c: SmtpConn, arg: string): { size: number; last: boolean } {
   const m = /^(\d{1,15})(?: +(LAST))? *$/i.exec(arg);
-  if (!m) {
-    const err = syntax('expected BDAT size [LAST]');
-    err.closeConnection = true;
-    throw err;
-  }
+  if (!m) throw closing(syntax('expected BDAT size [LAST]'));
   const size = Number(m[1]);
-  if (size > c.ctx.limits.maxMessageBytes) {
-    const err = tooBig();
-    err.closeConnection = true;
-    throw err;
-  }
+  if (size > c.ctx.limits.maxMessageBytes) throw closing(tooBig());
   return { size, last: m[2] !== undefined };
 }
 
@@ -43,8 +35,7 @@ export async function bdat(c: SmtpConn, arg: string): Promise<void> {
   const normalize = c.ctx.bareNewline === 'normalize';
   const chunk = c.reader.take(size);
   if (!tx.bdat) {
-    const info = { size: tx.opts.size ?? null, bodyType: tx.opts.body ?? '7BIT' } as const;
-    tx.bdat = { transfer: new Transfer(c.session!, info, c.ctx.limits.maxMessageBytes), scanner: new LineEndScanner(normalize) };
+    tx.bdat = { transfer: new Transfer(c.session!, tx.opts, c.ctx.limits.maxMessageBytes), scanner: new LineEndScanner(normalize) };
     c.state = 'bdat';
   }
   const { transfer, scanner } = tx.bdat;
@@ -69,14 +60,5 @@ export async function bdat(c: SmtpConn, arg: string): Promise<void> {
   const tail = scanner.end();
   if (scanner.bareNewline && !normalize) transfer.refuse(bareNewline());
   else if (tail.length > 0) await transfer.write(tail);
-  let text: string;
-  try {
-    text = await transfer.finish();
-  } finally {
-    tx.bdat = null;
-    c.tx = null;
-    c.state = 'greeted';
-  }
-  c.errorCount = 0;
-  c.reply(250, [0, 0], text);
+  await c.finishTransaction(transfer);
 }

@@ -20,24 +20,17 @@ export async function data(c: SmtpConn, arg: string): Promise<void> {
   await c.flush();
   const normalize = c.ctx.bareNewline === 'normalize';
   const body = c.reader.dotBody({ normalize });
-  const transfer = new Transfer(c.session!, { size: tx.opts.size ?? null, bodyType: tx.opts.body ?? '7BIT' }, c.ctx.limits.maxMessageBytes);
-  let text: string;
+  const transfer = new Transfer(c.session!, tx.opts, c.ctx.limits.maxMessageBytes);
   try {
-    try {
-      for (let chunk; (chunk = await body.read()) !== null; ) {
-        // RFC 5321 §2.3.8: refuse now (the backend's stream fails), answer after the real end of data.
-        if (body.bareNewline && !normalize) transfer.refuse(bareNewline());
-        await transfer.write(chunk);
-      }
-    } catch (err) {
-      await transfer.abort(err instanceof Error ? err : new Error('Body not received'));
-      throw err;
+    for (let chunk; (chunk = await body.read()) !== null; ) {
+      // RFC 5321 §2.3.8: refuse now (the backend's stream fails), answer after the real end of data.
+      if (body.bareNewline && !normalize) transfer.refuse(bareNewline());
+      await transfer.write(chunk);
     }
-    text = await transfer.finish();
-  } finally {
-    c.tx = null;
-    c.state = 'greeted';
+  } catch (err) {
+    await transfer.abort(err instanceof Error ? err : new Error('Body not received'));
+    await c.abortTransaction();
+    throw err;
   }
-  c.errorCount = 0;
-  c.reply(250, [0, 0], text);
+  await c.finishTransaction(transfer);
 }

@@ -4,12 +4,10 @@
  * parameters (501 5.5.4 / 555 5.5.4), SIZE over the limit (552 5.3.4), a non-ASCII sender without SMTPUTF8
  * (553 5.6.7), not enough disk space (452 4.3.1), then the backend's own refusal.
  */
-import { PathError, splitPath } from '../../path.js';
+import { PathError, hasNonAscii, splitPath } from '../../path.js';
 import { parseMailParams } from '../../params.js';
 import { authRequired, badSender, insufficientStorage, syntax, utf8Required } from '../../reply.js';
 import type { SmtpConn } from '../conn.js';
-
-const nonAscii = (s: string): boolean => /[^\x00-\x7f]/.test(s);
 
 /** MAIL FROM:<address> [params]. */
 export async function mail(c: SmtpConn, arg: string): Promise<void> {
@@ -22,7 +20,7 @@ export async function mail(c: SmtpConn, arg: string): Promise<void> {
     throw err instanceof PathError ? badSender(err.message) : err;
   }
   const opts = parseMailParams(path.rest, c.ctx.limits);
-  if (!opts.smtputf8 && nonAscii(path.mailbox)) throw utf8Required();
+  if (!opts.smtputf8 && hasNonAscii(path.mailbox)) throw utf8Required();
   if (!(await c.ctx.hasSpaceFor(opts.size ?? 0))) throw insufficientStorage();
   const session = c.session!;
   if (c.needsReset) await session.reset();

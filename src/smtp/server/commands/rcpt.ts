@@ -4,7 +4,7 @@
  * parameters (501 / 555 5.5.4), a non-ASCII recipient in a transaction without SMTPUTF8 (553 5.6.7), then the
  * backend's policy (550 5.1.1, 554 5.7.1 …). "Postmaster" without a domain is accepted (RFC 5321 §4.5.1).
  */
-import { PathError, splitPath } from '../../path.js';
+import { PathError, hasNonAscii, splitPath } from '../../path.js';
 import { parseRcptParams } from '../../params.js';
 import { badRecipient, syntax, tooManyRecipients, utf8Required } from '../../reply.js';
 import type { SmtpConn } from '../conn.js';
@@ -20,7 +20,7 @@ export async function rcpt(c: SmtpConn, arg: string): Promise<void> {
   } catch (err) {
     throw err instanceof PathError ? badRecipient(err.message) : err;
   }
-  if (!tx.opts.smtputf8 && /[^\x00-\x7f]/.test(path.mailbox)) throw utf8Required();
+  if (!tx.opts.smtputf8 && hasNonAscii(path.mailbox)) throw utf8Required();
   const opts = parseRcptParams(path.rest);
   await c.session!.rcpt(path.mailbox, opts);
   tx.rcpts++;

@@ -1,12 +1,21 @@
 /**
- * CPU time and memory of server processes, read from Linux /proc (proc(5)); used by `npm run bench:smtp`.
+ * CPU time and memory of server processes, read from Linux /proc (proc(5)); used by `npm run bench:smtp` and
+ * `npm run bench:pop3`.
  *
- * CPU of a process tree: utime + stime of the root and of every living descendant, plus the root's cutime + cstime
- * (the CPU of the children it has already reaped). Sampled before and after a run, the difference is the CPU the
- * whole tree spent in between, including children that started and exited meanwhile, as long as the root reaped
- * them (Postfix's master does; a postroom server is one process whose threads are all in its own utime/stime).
- * Limits: Linux only; resolution is one clock tick (usually 10 ms); CPU spent by kernel threads on the tree's
- * behalf (ext4 journal commits, block-device writeback) is not counted, for any server.
+ * CPU of a process tree: the root and every living descendant, plus the root's cutime + cstime (the CPU of the
+ * children it has already reaped). Sampled before and after a run, the difference is the CPU the whole tree spent
+ * in between, including children that started and exited meanwhile, as long as the root reaped them (Postfix's
+ * and Dovecot's masters fork every process themselves; a postroom server is one process, all its threads).
+ * Two readers of the same tree:
+ * - `treeCpu`: user and system apart, from /proc/PID/stat utime + stime, in clock ticks (usually 10 ms),
+ *   truncated per process (SMTP: few, long-lived processes).
+ * - `treeCpuSeconds`: one total to the nanosecond, from every live thread's /proc/PID/task/TID/schedstat (the
+ *   first field is the task's run time in ns, sched-stats(7)); only the reaped children come from cutime +
+ *   cstime (ticks, but one sum, truncated once). For Dovecot's POP3, one process per session: with 20 sessions
+ *   each using a few milliseconds, per-process truncation would lose about as much as a row measures.
+ * Limits: Linux only; threads that exit while their process lives are lost to `treeCpuSeconds` (neither server
+ * does that in a row); children of non-root processes that exit are lost; CPU spent by kernel threads on the
+ * tree's behalf (ext4 journal commits, block-device writeback) is not counted, for any server.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -29,7 +38,6 @@ const ticks = ((): number => {
 
 interface Stat {
   readonly pid: number;
-  readonly comm: string;
   readonly ppid: number;
   readonly utime: number;
   readonly stime: number;
@@ -51,7 +59,6 @@ function readStat(file: string): Stat | null {
   const field = (n: number) => Number(rest[n - 3]); // field numbers as proc(5) counts them, from 1
   return {
     pid: Number(text.slice(0, text.indexOf(' '))),
-    comm: text.slice(text.indexOf('(') + 1, close),
     ppid: field(4),
     utime: field(14),
     stime: field(15),
@@ -74,32 +81,53 @@ function children(): Map<number, Stat[]> {
   return map;
 }
 
-/** CPU seconds used so far by `root` and its descendants (see the module header); throws when `root` is gone. */
-export function treeCpu(root: number): Cpu {
+/** `root` (first) and its living descendants; throws when `root` is gone. */
+function tree(root: number): [Stat, ...Stat[]] {
   const top = readStat(`/proc/${root}/stat`);
   if (!top) throw new Error(`Cannot read CPU time: process ${root} is gone`);
   const kids = children();
-  let user = top.utime + top.cutime;
-  let system = top.stime + top.cstime;
-  const todo = [...(kids.get(root) ?? [])];
-  for (let s = todo.pop(); s; s = todo.pop()) {
+  const all: [Stat, ...Stat[]] = [top];
+  for (let i = 0; i < all.length; i++) all.push(...(kids.get(all[i]!.pid) ?? []));
+  return all;
+}
+
+/** CPU seconds used so far by `root` and its descendants, user and system apart, in ticks (see the module header). */
+export function treeCpu(root: number): Cpu {
+  const all = tree(root);
+  let user = all[0].cutime;
+  let system = all[0].cstime;
+  for (const s of all) {
     user += s.utime;
     system += s.stime;
-    todo.push(...(kids.get(s.pid) ?? []));
   }
   return { user: user / ticks, system: system / ticks };
 }
 
-/** The number of processes in the tree under `root`, root included. */
-export function treeSize(root: number): number {
-  const kids = children();
-  let n = 0;
-  const todo = [root];
-  for (let p = todo.pop(); p !== undefined; p = todo.pop()) {
-    n++;
-    todo.push(...(kids.get(p) ?? []).map((s) => s.pid));
+/** Run time in seconds of every live thread of `pid` (0 when it is gone). */
+function threadsSeconds(pid: number): number {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
   }
-  return n;
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+    } catch {
+      // exited between the listing and the read: its time is in its process (or its parent's cutime) now
+    }
+  }
+  return ns / 1e9;
+}
+
+/** CPU seconds used so far by `root` and its descendants, to the nanosecond for live threads (see the module header). */
+export function treeCpuSeconds(root: number): number {
+  const all = tree(root);
+  let seconds = (all[0].cutime + all[0].cstime) / ticks; // reaped children
+  for (const s of all) seconds += threadsSeconds(s.pid);
+  return seconds;
 }
 
 /** The difference of two samples. */
