@@ -192,6 +192,39 @@ export const network: ValueType<string> = {
   },
 };
 
+/** A next hop as written in the configuration: host, port and whether to look up MX records. */
+export interface HopAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly mx: boolean;
+}
+
+/**
+ * A next hop in Postfix's notation: `host`, `host:port`, `[host]:port` or `[IP]:port` (default port 25). Brackets
+ * mean "connect to this host itself" (no MX lookup); a bare host name is looked up for MX records first; an IP
+ * address is always connected to directly.
+ *
+ * @example
+ * ```ts
+ * hopAddress.parse('[127.0.0.1]:2526', ctx); // { host: '127.0.0.1', port: 2526, mx: false }
+ * hopAddress.parse('mail.example.org', ctx); // { host: 'mail.example.org', port: 25, mx: true }
+ * ```
+ */
+export const hopAddress: ValueType<HopAddress> = {
+  expected: 'a next hop like [mail.example.org]:587, mail.example.org or 192.0.2.1:25',
+  parse(v) {
+    if (typeof v !== 'string') return BAD;
+    const m = /^(?:\[([^\]\s]+)\]|([^:[\]\s]+))(?::(\d{1,5}))?$/.exec(v.trim());
+    if (!m) return BAD;
+    const port = m[3] === undefined ? 25 : Number(m[3]);
+    if (port < 1 || port > 65535) return BAD;
+    const host = (m[1] ?? m[2]!).toLowerCase();
+    const ip = isIP(host) !== 0;
+    if (!ip && (!isHostName(host) || (m[1] === undefined && host.includes(':')))) return BAD;
+    return { host, port, mx: m[1] === undefined && !ip };
+  },
+};
+
 /** A file or directory path, resolved against the directory of the file that names it. */
 export const filePath: ValueType<string> = {
   expected: 'a file path',

@@ -3,6 +3,7 @@
  */
 import type { AuthWithoutTls } from '../proto/index.js';
 import type { ListenAddress, LogLevel } from './config-schema.js';
+import type { TlsMode } from '../smtp/client/index.js';
 
 /** The services a listener can be configured for. */
 export type ServiceName = 'smtp' | 'submission' | 'submissions' | 'pop3' | 'pop3s' | 'web';
@@ -49,6 +50,39 @@ export interface Pop3Config {
   readonly apop: boolean;
 }
 
+/** A next hop as configured (a static route or the smarthost); files are read when the server starts. */
+export interface RouteConfig {
+  /** Host name or IP address. */
+  readonly host: string;
+  readonly port: number;
+  /** Look up the host's MX records first (a bare name; false for `[name]` and IP addresses, as in Postfix). */
+  readonly mx: boolean;
+  readonly tls: TlsMode;
+  /** AUTH user name, with the password in `passwordFile` (never in the configuration file). */
+  readonly user: string | null;
+  readonly passwordFile: string | null;
+  /** PEM file of extra CA certificates to trust for verified TLS. */
+  readonly caFile: string | null;
+}
+
+/** Relay: how mail for other domains leaves (issue 5 §1–2). */
+export interface RelayConfig {
+  /** All mail for other domains goes through this host (after `routes`); null: MX records. */
+  readonly smarthost: RouteConfig | null;
+  /** Lower-case domain → its static route. */
+  readonly routes: Readonly<Record<string, RouteConfig>>;
+  /** TLS policy of MX deliveries. */
+  readonly tls: TlsMode;
+  readonly mxPort: number;
+  /** Transactions at once per destination. */
+  readonly destinationConcurrency: number;
+  /** Recipients per transaction. */
+  readonly recipientLimit: number;
+  readonly connectTimeoutMs: number;
+  /** How long an idle connection waits for the next message to the same hop (0: no reuse). */
+  readonly connectionCacheTimeMs: number;
+}
+
 /** The whole configuration, with every default filled in. */
 export interface Config {
   /** The file it was read from, or null. */
@@ -68,7 +102,16 @@ export interface Config {
   readonly tls: { readonly cert: string | null; readonly key: string | null };
   readonly smtp: SmtpConfig;
   readonly pop3: Pop3Config;
-  readonly queue: { readonly minBackoffMs: number; readonly maxBackoffMs: number; readonly lifetimeMs: number };
+  readonly queue: {
+    readonly minBackoffMs: number;
+    readonly maxBackoffMs: number;
+    readonly lifetimeMs: number;
+    /** Age after which a deferral owes a delay notice (NOTIFY=DELAY recipients only). */
+    readonly delayWarningMs: number;
+    /** Largest original returned whole in a DSN (larger: its header only). */
+    readonly bounceSizeLimit: number;
+  };
+  readonly relay: RelayConfig;
   /** Largest message body kept in the database rather than a file of its own (0: files only). */
   readonly store: { readonly inlineMaxBytes: number };
 }
@@ -85,5 +128,6 @@ export interface ConfigFlags {
   pop3Listen?: string;
   pop3sListen?: string;
   webListen?: string;
+  smarthost?: string;
   logLevel?: string;
 }

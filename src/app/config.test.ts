@@ -104,6 +104,28 @@ const good: [toml: string, check: (c: Config) => unknown, want: unknown][] = [
   ['pop3.auth_without_tls = true', (c) => c.pop3.authWithoutTls, 'always'],
   ['[pop3]\napop = true', (c) => c.pop3.apop, true],
   ['listen.pop3s = "0.0.0.0:995"', (c) => c.listen.pop3s, { host: '0.0.0.0', port: 995 }],
+  ['queue.delay_warning = "1h"', (c) => c.queue.delayWarningMs, 3_600_000],
+  ['queue.bounce_size_limit = "100KiB"', (c) => c.queue.bounceSizeLimit, 102_400],
+  ['relay.tls = "required"', (c) => c.relay.tls, 'required'],
+  ['relay.mx_port = 2525', (c) => c.relay.mxPort, 2525],
+  ['relay.destination_concurrency = 5', (c) => c.relay.destinationConcurrency, 5],
+  ['relay.recipient_limit = 10', (c) => c.relay.recipientLimit, 10],
+  ['relay.connect_timeout = "5s"', (c) => c.relay.connectTimeoutMs, 5000],
+  ['relay.connection_cache_time = "0s"', (c) => c.relay.connectionCacheTimeMs, 0],
+  [
+    'relay.smarthost = "[smtp.provider.test]:587"\nrelay.smarthost_tls = "required"\nrelay.smarthost_user = "me"\nrelay.smarthost_password_file = "pw"',
+    (c) => c.relay.smarthost,
+    { host: 'smtp.provider.test', port: 587, mx: false, tls: 'required', user: 'me', passwordFile: '/etc/postroom/pw', caFile: null },
+  ],
+  ['relay.smarthost = "relay.test"', (c) => c.relay.smarthost, { host: 'relay.test', port: 25, mx: true, tls: 'opportunistic', user: null, passwordFile: null, caFile: null }],
+  [
+    '[routes]\n"Example.NET" = "[127.0.0.1]:2526"\n"b.test" = { host = "[::1]:25", tls = "none", ca_file = "ca.pem" }',
+    (c) => c.relay.routes,
+    {
+      'example.net': { host: '127.0.0.1', port: 2526, mx: false, tls: 'opportunistic', user: null, passwordFile: null, caFile: null },
+      'b.test': { host: '::1', port: 25, mx: false, tls: 'none', user: null, passwordFile: null, caFile: '/etc/postroom/ca.pem' },
+    },
+  ],
 ];
 
 for (const [toml, get, want] of good) {
@@ -154,6 +176,15 @@ const badValues: [toml: string, error: string][] = [
   ['pop3.max_line_length = 20000', 'config: pop3.max_auth_line_length = 12288: expected a whole number of at least pop3.max_line_length (20000)'],
   // The lockout is shared with SMTP: there is no POP3 key of its own.
   ['pop3.auth_lockout_failures = 3', 'config: pop3.auth_lockout_failures = 3: expected a known key (see docs/configuration.md)'],
+  ['relay.smarthost = "smtp.test:99999"', 'config: relay.smarthost = "smtp.test:99999": expected a next hop like [mail.example.org]:587, mail.example.org or 192.0.2.1:25'],
+  ['relay.smarthost_tls = "maybe"', 'config: relay.smarthost_tls = "maybe": expected "none" or "opportunistic" or "required" or "implicit"'],
+  ['relay.smarthost_user = "me"', 'config: relay.smarthost = (unset): expected a next hop when relay.smarthost_* keys are set'],
+  ['relay.smarthost = "[s.test]:587"\nrelay.smarthost_user = "me"', 'config: relay.smarthost: expected both user and password_file, or neither'],
+  ['[routes]\n"bad domain" = "[127.0.0.1]:25"', 'config: routes."bad domain" = "bad domain": expected a domain name like example.org'],
+  ['[routes]\n"x.test" = "[127.0.0.1]:port"', 'config: routes."x.test".host = "[127.0.0.1]:port": expected a next hop like [mail.example.org]:587, mail.example.org or 192.0.2.1:25'],
+  ['[routes]\n"x.test" = { tls = "none" }', 'config: routes."x.test" = {…}: expected "host:port" or a table with host = "host:port"'],
+  ['[routes]\n"x.test" = { host = "h.test", color = "red" }', 'config: routes."x.test".color = "red": expected a known key: host, tls, user, password_file or ca_file'],
+  ['routes = 3', 'config: routes = 3: expected a table of domain = "host:port"'],
 ];
 
 for (const [toml, error] of badValues) {

@@ -22,6 +22,7 @@ import {
   domainName,
   duration,
   filePath,
+  hopAddress,
   hostName,
   integer,
   listen,
@@ -38,8 +39,9 @@ import {
 
 export type { ListenAddress, LogLevel } from './config-schema.js';
 
-export type { Config, ConfigFlags, Pop3Config, ServiceName, SmtpConfig } from './config-types.js';
-import type { Config, ConfigFlags, ServiceName } from './config-types.js';
+export type { Config, ConfigFlags, Pop3Config, RelayConfig, RouteConfig, ServiceName, SmtpConfig } from './config-types.js';
+import type { Config, ConfigFlags, RouteConfig, ServiceName } from './config-types.js';
+import type { TlsMode } from '../smtp/client/index.js';
 
 /** A configuration problem; the message is one line, without the `postroom: ` prefix. */
 export class ConfigError extends Error {
@@ -114,7 +116,24 @@ export function defaultConfig(cwd: string = process.cwd()): Config {
       // Off: APOP needs every secret stored in clear, and MD5 is weaker than TLS with PASS (issue 4 §1).
       apop: false,
     },
-    queue: { minBackoffMs: DEFAULT_BACKOFF.minMs, maxBackoffMs: DEFAULT_BACKOFF.maxMs, lifetimeMs: DEFAULT_BACKOFF.lifetimeMs },
+    queue: {
+      minBackoffMs: DEFAULT_BACKOFF.minMs,
+      maxBackoffMs: DEFAULT_BACKOFF.maxMs,
+      lifetimeMs: DEFAULT_BACKOFF.lifetimeMs,
+      // Postfix's delay_warning_time is off by default; here it applies only to NOTIFY=DELAY recipients.
+      delayWarningMs: 4 * 3_600_000,
+      bounceSizeLimit: 50_000,
+    },
+    relay: {
+      smarthost: null,
+      routes: {},
+      tls: 'opportunistic',
+      mxPort: 25,
+      destinationConcurrency: 20,
+      recipientLimit: 50,
+      connectTimeoutMs: 30_000,
+      connectionCacheTimeMs: 2000,
+    },
     store: { inlineMaxBytes: defaultInlineMaxBytes },
   };
 }
@@ -127,6 +146,9 @@ const authWithoutTls: ValueType<AuthWithoutTls> = {
     return oneOf('never', 'loopback', 'always').parse(v, ctx);
   },
 };
+
+/** TLS policy of a next hop. */
+const tlsMode = oneOf<TlsMode>('none', 'opportunistic', 'required', 'implicit');
 
 interface KeySpec {
   readonly key: string;
@@ -190,8 +212,68 @@ export const KEYS: readonly KeySpec[] = [
   key('queue.min_backoff', duration(1000), (c, v) => (c.queue.minBackoffMs = v)),
   key('queue.max_backoff', duration(1000), (c, v) => (c.queue.maxBackoffMs = v)),
   key('queue.lifetime', duration(1000), (c, v) => (c.queue.lifetimeMs = v)),
+  key('queue.delay_warning', duration(1000), (c, v) => (c.queue.delayWarningMs = v)),
+  key('queue.bounce_size_limit', size(), (c, v) => (c.queue.bounceSizeLimit = v)),
+  key('relay.smarthost', { ...hopAddress, parse: (v, ctx) => (v === '' ? null : hopAddress.parse(v, ctx)) }, (c, v) => {
+    c.relay.smarthost = v === null ? null : { ...(c.relay.smarthost ?? defaultRoute()), ...v };
+  }, 'smarthost'),
+  ...routeKeys('relay.smarthost_', (c) => (c.relay.smarthost ??= { ...defaultRoute(), host: '' })),
+  key('relay.tls', tlsMode, (c, v) => (c.relay.tls = v)),
+  key('relay.mx_port', integer(1, 65535), (c, v) => (c.relay.mxPort = v)),
+  key('relay.destination_concurrency', integer(1, 1000), (c, v) => (c.relay.destinationConcurrency = v)),
+  key('relay.recipient_limit', integer(1, 1000), (c, v) => (c.relay.recipientLimit = v)),
+  key('relay.connect_timeout', duration(100), (c, v) => (c.relay.connectTimeoutMs = v)),
+  key('relay.connection_cache_time', duration(), (c, v) => (c.relay.connectionCacheTimeMs = v)),
   key('store.inline_max_bytes', size(), (c, v) => (c.store.inlineMaxBytes = v)),
 ];
+
+/** The keys of one route table (`routes."example.net".tls`) or of the smarthost (`relay.smarthost_tls`). */
+function routeKeys(prefix: string, route: (c: Draft) => Mutable<RouteConfig>): KeySpec[] {
+  return [
+    key(`${prefix}tls`, tlsMode, (c, v) => (route(c).tls = v)),
+    key(`${prefix}user`, { expected: 'a user name', parse: (v) => (typeof v === 'string' && v !== '' && !/[\0\r\n]/.test(v) ? v : BAD) }, (c, v) => (route(c).user = v)),
+    key(`${prefix}password_file`, filePath, (c, v) => (route(c).passwordFile = v)),
+    key(`${prefix}ca_file`, filePath, (c, v) => (route(c).caFile = v)),
+  ];
+}
+
+/** A route before its keys are read: STARTTLS when offered, no AUTH (Postfix's smtp_tls_security_level = may). */
+function defaultRoute(): Mutable<RouteConfig> {
+  return { host: '', port: 25, mx: false, tls: 'opportunistic', user: null, passwordFile: null, caFile: null };
+}
+
+/**
+ * Reads the `routes` table: `routes."example.net" = "[127.0.0.1]:2526"`, or a table with `host` and the keys of
+ * `routeKeys` (`[routes."example.net"]` then `host = "…"`, `tls = "none"`). Domain names contain dots, so routes
+ * are read before the file's keys are flattened.
+ */
+function applyRoutes(c: Draft, table: unknown, ctx: ValueContext): void {
+  if (table === null || typeof table !== 'object' || Array.isArray(table)) throw bad('routes', table, 'a table of domain = "host:port"');
+  for (const [name, value] of Object.entries(table as Record<string, unknown>)) {
+    const domain = domainName.parse(name, ctx);
+    if (domain === BAD) throw bad(`routes.${JSON.stringify(name)}`, name, domainName.expected);
+    const where = `routes.${JSON.stringify(domain)}`;
+    const r = defaultRoute();
+    const fields: Record<string, unknown> = typeof value === 'string' ? { host: value } : (value as Record<string, unknown>);
+    if (fields === null || typeof fields !== 'object' || Array.isArray(fields) || !('host' in fields)) {
+      throw bad(where, value, `"host:port" or a table with host = "host:port"`);
+    }
+    for (const [k, v] of Object.entries(fields)) {
+      if (k === 'host') {
+        const hop = hopAddress.parse(v, ctx);
+        if (hop === BAD) throw bad(`${where}.host`, v, hopAddress.expected);
+        Object.assign(r, hop);
+        continue;
+      }
+      const spec = routeKeys('', () => r).find((s) => s.key === k);
+      if (!spec) throw bad(`${where}.${k}`, v, 'a known key: host, tls, user, password_file or ca_file');
+      const parsed = spec.type.parse(v, ctx);
+      if (parsed === BAD) throw bad(`${where}.${k}`, v, spec.type.expected);
+      spec.apply(c, parsed);
+    }
+    c.relay.routes = { ...c.relay.routes, [domain]: r };
+  }
+}
 
 const FLAG_NAMES: Record<keyof ConfigFlags, string> = {
   config: '--config',
@@ -204,6 +286,7 @@ const FLAG_NAMES: Record<keyof ConfigFlags, string> = {
   pop3Listen: '--pop3-listen',
   pop3sListen: '--pop3s-listen',
   webListen: '--web-listen',
+  smarthost: '--smarthost',
   logLevel: '--log-level',
 };
 
@@ -261,7 +344,9 @@ export function applyToml(base: Config, text: string, file: string): Config {
   const c = structuredClone(base) as Draft;
   c.file = file;
   const ctx = { baseDir: path.dirname(file) };
-  for (const [name, value] of flatten(table)) {
+  const { routes, ...rest } = table;
+  if (routes !== undefined) applyRoutes(c, routes, ctx);
+  for (const [name, value] of flatten(rest)) {
     const spec = KEYS.find((k) => k.key === name);
     if (!spec) throw new ConfigError(`config: ${name} = ${showValue(value)}: expected a known key (see docs/configuration.md)`);
     setValue(c, spec, name, value, ctx);
@@ -298,6 +383,14 @@ export function checkConfig(c: Config): Config {
     throw bad('queue.max_backoff', `${c.queue.maxBackoffMs / 1000}s`, `a duration of at least queue.min_backoff (${c.queue.minBackoffMs / 1000}s)`);
   }
   if (c.domains.length === 0) throw bad('domains', [], 'at least one domain name');
+  const routes: [string, RouteConfig | null][] = [['relay.smarthost', c.relay.smarthost], ...Object.entries(c.relay.routes).map(([d, r]): [string, RouteConfig] => [`routes.${JSON.stringify(d)}`, r])];
+  for (const [where, r] of routes) {
+    if (r === null) continue;
+    if (r.host === '') throw new ConfigError(`config: ${where} = (unset): expected a next hop when ${where}_* keys are set`);
+    if ((r.user === null) !== (r.passwordFile === null)) {
+      throw new ConfigError(`config: ${where}: expected both user and password_file, or neither`);
+    }
+  }
   if (c.pop3.maxAuthLineLength < c.pop3.maxLineLength) {
     throw bad('pop3.max_auth_line_length', c.pop3.maxAuthLineLength, `a whole number of at least pop3.max_line_length (${c.pop3.maxLineLength})`);
   }

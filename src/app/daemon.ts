@@ -4,13 +4,17 @@
  * Start order: the data directory and store (migrations), the configured domains, TLS (configured or
  * self-signed), the MTA (submit backend, queue runner) and the POP3 maildrop backend, the SMTP listeners and then
  * the POP3 listeners (ports below 1024 are bound while still root; one AUTH lockout shared by all of them), then
- * privileges are dropped to `user`, the queue runner starts, and the banner is printed: each service's address,
- * the data directory and how to add the first user.
+ * privileges are dropped to `user`, the control socket `<data_dir>/control.sock` starts (control.ts: `postroom
+ * queue flush` tells the queue runner to run at once), the queue runner starts, and the banner is printed: each
+ * service's address, the data directory and how to add the first user. Before it opens the store, start-up
+ * refuses a data directory on which another server answers the control socket, and one whose socket path is too
+ * long for a Unix socket (one line, exit code 2).
  *
- * Stop (SIGTERM or SIGINT): the listeners stop accepting and answer new connections (`421 4.3.2`, `-ERR`),
- * transactions and POP3 sessions in flight may finish until `shutdown_timeout`, the queue runner finishes its
- * attempts, the store is closed, and the exit code is 0. A second signal exits at once with code 1 (nothing
- * acknowledged is lost: 250 was only sent after the queue commit, POP3 `+OK` to QUIT only after the expunge).
+ * Stop (SIGTERM or SIGINT): the listeners stop accepting and answer new connections (`421 4.3.2`, `-ERR`), the
+ * control socket closes (its file is removed), transactions and POP3 sessions in flight may finish until
+ * `shutdown_timeout`, the queue runner finishes its attempts, the store is closed, and the exit code is 0. A
+ * second signal exits at once with code 1 (nothing acknowledged is lost: 250 was only sent after the queue commit,
+ * POP3 `+OK` to QUIT only after the expunge).
  * SIGHUP reloads the TLS certificate and key for every listener.
  * Limits: webmail is accepted in the configuration and printed as "not available yet".
  */
@@ -23,6 +27,7 @@ import { createLogger, type Logger } from './log.js';
 import { dropPrivileges, resolveRunAs } from './privileges.js';
 import { loadTls, type TlsMaterial } from './tls.js';
 import { ConfigError } from './config.js';
+import { assertNoServer, ControlSocketError, controlSocketPath, startControlServer, type ControlServer } from './control.js';
 import {
   buildMta,
   buildPop3Backend,
@@ -85,6 +90,11 @@ function banner(config: Config, addresses: ReadonlyMap<ServiceName, AddressInfo>
   return lines.join('\n') + '\n';
 }
 
+/** A refusal of the control socket is one line for the operator, like a configuration problem (exit code 2). */
+function asConfigError(err: unknown): never {
+  throw err instanceof ControlSocketError ? new ConfigError(err.message) : err;
+}
+
 async function ensureDomains(store: Store, domains: readonly string[]): Promise<void> {
   for (const d of domains) if (!(await store.domains.has(d))) await store.domains.add(d);
 }
@@ -136,9 +146,12 @@ async function listenAll(config: Config, store: Store, mta: Mta, tls: TlsMateria
  */
 export async function startDaemon(config: Config, io: DaemonIo, log: Logger = createLogger({ level: config.logLevel })): Promise<Daemon> {
   const runAs = await resolveRunAs(config.user);
+  const controlPath = controlSocketPath(config.dataDir);
+  await assertNoServer(controlPath).catch(asConfigError);
   const store = await openStore(config, { create: true });
   let servers: Started = new Map();
   let mta: Mta | undefined;
+  let control: ControlServer | undefined;
   try {
     await ensureDomains(store, config.domains);
     const tls = await loadTls(config);
@@ -149,14 +162,17 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
       await dropPrivileges(runAs, config.dataDir);
       log.info({ user: runAs.name, uid: runAs.uid }, 'dropped privileges');
     }
-    mta.runner.start();
+    const runner = mta.runner;
+    const started = mta;
+    control = await startControlServer({ path: controlPath, onFlush: () => runner.notify(), log: log.child({ svc: 'control' }) }).catch(asConfigError);
+    runner.start();
     const addresses = new Map([...servers].map(([s, v]) => [s, v.address] as const));
     for (const [s, a] of addresses) log.info({ svc: s, address: a.address, port: a.port }, 'listening');
     io.out(banner(config, addresses, tls));
 
     let current = tls;
     let stopping: Promise<void> | null = null;
-    const runner = mta.runner;
+    const controlServer = control;
     return {
       addresses,
       get tls() {
@@ -170,8 +186,11 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
       stop() {
         stopping ??= (async () => {
           log.info({ deadlineMs: config.shutdownTimeoutMs }, 'stopping');
-          await Promise.all([...servers.values()].map((s) => s.server.close({ deadlineMs: config.shutdownTimeoutMs })));
-          await runner.stop();
+          // The listeners start refusing new connections at once; then the control socket goes.
+          const listeners = Promise.all([...servers.values()].map((s) => s.server.close({ deadlineMs: config.shutdownTimeoutMs })));
+          await controlServer.close();
+          await listeners;
+          await started.stop();
           await store.close();
           log.info({}, 'stopped');
           log.flush?.();
@@ -180,8 +199,9 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
       },
     };
   } catch (err) {
+    await control?.close();
     await Promise.all([...servers.values()].map((s) => s.server.close({ deadlineMs: 0 })));
-    await mta?.runner.stop();
+    await mta?.stop();
     await store.close();
     throw err;
   }

@@ -37,6 +37,35 @@ export {
   type Status,
   type UserSummary,
 } from './admin.js';
+export {
+  deleteQueueItem,
+  getQueueItem,
+  holdQueueItem,
+  isOpenRcpt,
+  listQueue,
+  MAX_HEADER_BYTES,
+  printable,
+  readQueuedHeader,
+  retryQueue,
+  showQueueItem,
+  type QueuedHeader,
+  type QueueItemDetail,
+  type RetryResult,
+} from './queue-admin.js';
+export {
+  assertNoServer,
+  checkSocketPath,
+  CONTROL_SOCKET_NAME,
+  ControlSocketError,
+  controlSocketPath,
+  MAX_SOCKET_PATH_BYTES,
+  notifyDaemon,
+  startControlServer,
+  type ControlLog,
+  type ControlServer,
+  type ControlServerOptions,
+  type ControlSocketErrorKind,
+} from './control.js';
 export { startDaemon, runDaemon, type Daemon, type DaemonIo } from './daemon.js';
 export { createLogger, type Logger } from './log.js';
 export { generateSelfSigned, loadTls, type TlsMaterial, type TlsSettings } from './tls.js';
@@ -54,4 +83,4 @@ export {
   type SmtpService,
 } from './wiring.js';
 export { dropPrivileges, lookupUser, resolveRunAs, type SystemUser } from './privileges.js';
-export type { Store } from '../store/index.js';
+export type { QueueItem, QueueRcpt, Store } from '../store/index.js';

@@ -6,25 +6,33 @@
  * Guarantees: openStore runs the migrations before anything uses the store, and never creates a data directory
  * unless asked (admin commands that only read refuse a missing one instead of making an empty store).
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
+import { Resolver } from 'node:dns/promises';
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import {
+  createDsnSender,
   createLocalDelivery,
+  createRemoteDelivery,
   createResolver,
+  forwardByQueue,
   createRouter,
   createSubmitBackend,
+  nextHop,
   QueueRunner,
-  remotePlaceholderAgent,
   systemSetTimer,
+  type DnsResolver,
+  type NextHopPolicy,
+  type RouteTarget,
 } from '../mta/index.js';
+import { connect } from '../smtp/client/index.js';
 import { openSqliteStore, verifyPassword, type Store } from '../store/index.js';
 import { AuthThrottle } from '../proto/index.js';
 import { SmtpServer, type SmtpBackend } from '../smtp/server/index.js';
 import { Pop3Server, type Pop3Backend } from '../pop3/server/index.js';
 import { createMaildropBackend } from '../maildrop/index.js';
 import { AdminError } from './admin.js';
-import type { Config } from './config.js';
+import { ConfigError, readErrorWhy, type Config, type RouteConfig } from './config.js';
 import type { Logger } from './log.js';
 
 /** The SMTP services, in the order they are started and printed. */
@@ -78,6 +86,54 @@ function diskFree(dir: string, maxAgeMs = 1000): () => Promise<number> {
 export interface Mta {
   readonly backend: SmtpBackend;
   readonly runner: QueueRunner;
+  /** Stops the runner (waiting for attempts in flight) and quits the idle relay connections. */
+  stop(): Promise<void>;
+}
+
+/** Reads a file a route names (a password or CA certificates), as a one-line ConfigError when it cannot. */
+function routeFile(where: string, key: string, file: string, trim: boolean): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return trim ? text.replace(/\r?\n$/, '') : text;
+  } catch (err) {
+    throw new ConfigError(`config: ${where}.${key} = ${JSON.stringify(file)}: ${readErrorWhy(err)}`);
+  }
+}
+
+/** A configured route with its files read. */
+function routeTarget(where: string, r: RouteConfig): RouteTarget {
+  return {
+    host: r.host,
+    port: r.port,
+    mx: r.mx,
+    tls: r.tls,
+    ...(r.user !== null && r.passwordFile !== null ? { auth: { user: r.user, pass: routeFile(where, 'password_file', r.passwordFile, true) } } : {}),
+    ...(r.caFile !== null ? { ca: routeFile(where, 'ca_file', r.caFile, false) } : {}),
+  };
+}
+
+/**
+ * The relay's routing policy from the configuration (static routes, smarthost, MX), with password and CA files
+ * read now, so a missing file stops the start with one line.
+ *
+ * @example
+ * ```ts
+ * const policy = relayPolicy(config, new Resolver());
+ * await nextHop('example.net', policy);
+ * ```
+ */
+export function relayPolicy(config: Config, dns: DnsResolver, random: () => number = Math.random): NextHopPolicy {
+  const routes = new Map(Object.entries(config.relay.routes).map(([d, r]) => [d, routeTarget(`routes.${JSON.stringify(d)}`, r)] as const));
+  const smart = config.relay.smarthost;
+  return {
+    routes,
+    ...(smart ? { smarthost: routeTarget('relay.smarthost', smart) } : {}),
+    mxPort: config.relay.mxPort,
+    mxTls: config.relay.tls,
+    hostname: config.hostname,
+    dns,
+    random,
+  };
 }
 
 /**
@@ -89,8 +145,35 @@ export interface Mta {
  * runner.start();
  * ```
  */
-export function buildMta(store: Store, config: Config, log: Logger, now: () => Date = () => new Date()): Mta {
+export function buildMta(store: Store, config: Config, log: Logger, now: () => Date = () => new Date(), dns: DnsResolver = new Resolver()): Mta {
   const mtaLog = log.child({ svc: 'mta' });
+  const policy = relayPolicy(config, dns);
+  const tzOffsetMinutes = -now().getTimezoneOffset();
+  const remote = createRemoteDelivery({
+    hostname: config.hostname,
+    nextHop: (domain) => nextHop(domain, policy),
+    connect,
+    now,
+    log: log.child({ svc: 'relay' }),
+    setTimer: systemSetTimer,
+    perDestination: config.relay.destinationConcurrency,
+    maxRcpts: config.relay.recipientLimit,
+    timeouts: { connect: config.relay.connectTimeoutMs },
+    connectionIdleMs: config.relay.connectionCacheTimeMs,
+    tzOffsetMinutes,
+  });
+  // Reports are queued like any message; `queued` wakes the runner (assigned below, once it exists).
+  let wake = (): void => {};
+  const dsn = createDsnSender({
+    store,
+    reportingMta: config.hostname,
+    now,
+    log: mtaLog,
+    maxFullBytes: config.queue.bounceSizeLimit,
+    lifetimeMs: config.queue.lifetimeMs,
+    tzOffsetMinutes,
+    queued: () => wake(),
+  });
   const router = createRouter(store.domains);
   const resolver = createResolver({ users: store.users, aliases: store.aliases, router });
   const local = createLocalDelivery({
@@ -99,18 +182,22 @@ export function buildMta(store: Store, config: Config, log: Logger, now: () => D
     hostname: config.hostname,
     now,
     log: mtaLog,
-    tzOffsetMinutes: -now().getTimezoneOffset(),
+    tzOffsetMinutes,
+    forward: forwardByQueue(store.queue, now, () => wake()),
   });
   const runner = new QueueRunner({
     store,
-    agents: { local, remote: remotePlaceholderAgent() },
+    agents: { local, remote },
     router,
     now,
     setTimer: systemSetTimer,
     worker: `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     backoff: { minMs: config.queue.minBackoffMs, maxMs: config.queue.maxBackoffMs, lifetimeMs: config.queue.lifetimeMs },
     log: log.child({ svc: 'queue' }),
+    onDsn: dsn,
+    delayNoticeMs: config.queue.delayWarningMs,
   });
+  wake = () => runner.notify();
   const submit = createSubmitBackend({
     store,
     hostname: config.hostname,
@@ -123,7 +210,14 @@ export function buildMta(store: Store, config: Config, log: Logger, now: () => D
     verifyPassword,
     queued: () => runner.notify(),
   });
-  return { backend: submit, runner };
+  return {
+    backend: submit,
+    runner,
+    async stop() {
+      await runner.stop();
+      await remote.close();
+    },
+  };
 }
 
 /** One AUTH lockout shared by every listener (a guesser cannot switch ports to get more tries). */

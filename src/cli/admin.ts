@@ -8,10 +8,9 @@
  */
 import type { Command } from 'commander';
 import type { CliIo } from './main.js';
-import { readSecret, SecretInputError } from './secret-input.js';
+import { readSecret } from './secret-input.js';
 import {
   AdminError,
-  ConfigError,
   addAlias,
   addDomain,
   addUser,
@@ -21,49 +20,12 @@ import {
   listAliases,
   listDomains,
   listUsers,
-  loadConfig,
-  openStore,
   setApopSecret,
   setPassword,
   status,
-  type Store,
 } from '../app/index.js';
 
-interface StoreFlags {
-  config?: string;
-  dataDir?: string;
-}
-
-type SetCode = (code: number) => void;
-
-function storeOptions(cmd: Command): Command {
-  return cmd.option('--config <file>', 'configuration file (TOML)').option('--data-dir <dir>', 'data directory (default ./data)');
-}
-
-/** Runs `fn` on the store named by the flags, mapping every failure to one line and an exit code. */
-async function withStore(io: CliIo, setCode: SetCode, flags: StoreFlags, create: boolean, fn: (store: Store) => Promise<void>): Promise<void> {
-  let store: Store | undefined;
-  try {
-    const config = await loadConfig({ ...(flags.config !== undefined ? { config: flags.config } : {}), ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}) });
-    store = await openStore(config, { create });
-    await fn(store);
-    setCode(0);
-  } catch (err) {
-    if (err instanceof AdminError) {
-      io.err(`postroom: ${err.message}\n`);
-      return setCode(err.kind === 'not-found' || err.kind === 'conflict' ? 1 : 2);
-    }
-    if (err instanceof ConfigError || err instanceof SecretInputError) {
-      io.err(`postroom: ${err.message}\n`);
-      return setCode(2);
-    }
-    // I/O and database errors (permissions, a locked or damaged database): one line, exit code 2.
-    io.err(`postroom: ${String((err as Error).message ?? err).split('\n')[0]}\n`);
-    return setCode(2);
-  } finally {
-    await store?.close();
-  }
-}
+import { storeOptions, withStore, type SetCode, type StoreFlags } from './store-command.js';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerMime } from './mime.js';
 import { registerStart } from './start.js';
 import { registerAdmin } from './admin.js';
+import { registerQueue } from './queue.js';
 
 /** Output sinks, injectable for tests. */
 export interface CliIo {
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   registerMime(program, io, setCode);
   registerStart(program, io, setCode);
   registerAdmin(program, io, setCode);
+  registerQueue(program, io, setCode);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

@@ -33,6 +33,7 @@ export function registerStart(program: Command, io: CliIo, setCode: (code: numbe
     .option('--pop3-listen <host:port|off>', 'POP3 with STLS (default 127.0.0.1:1110)')
     .option('--pop3s-listen <host:port|off>', 'POP3 over implicit TLS, RFC 8314 (default off)')
     .option('--web-listen <host:port|off>', 'webmail (not available yet; default 127.0.0.1:8025)')
+    .option('--smarthost <host:port>', 'send all mail for other domains through this host, e.g. [smtp.example.net]:587 (default: MX records)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(async (flags: ConfigFlags) => {
       try {

@@ -22,3 +22,4 @@ export * from './encodings/index.js';
 export * from './header-values/index.js';
 export * from './build/index.js';
 export { readReport, readReportBlocks, type Report, type ReportFields } from './report.js';
+export { downgradeTo7bit, DowngradeError, type DowngradeOptions } from './downgrade.js';

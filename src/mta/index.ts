@@ -8,3 +8,4 @@ export { networkMatcher } from './networks.js';
 export { ReceivedCounter } from './received-counter.js';
 export * from './queue/index.js';
 export * from './delivery/index.js';
+export * from './dsn/index.js';

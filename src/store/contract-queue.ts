@@ -121,6 +121,31 @@ export function queueContract(make: MakeStore): void {
     assert.deepEqual(ids(await store.queue.claim({ now: retryAt, limit: 5, leaseMs: 1000, worker: 'w3' })), [id]);
   });
 
+  test('Queue.settle records when each recipient was last tried, and a delay notice once sent stays recorded', async (t) => {
+    const { store } = await harness(t, make);
+    const { id } = await enqueue(store, ['a@x.test', 'b@x.test']);
+    assert.equal((await store.queue.get(id))!.rcpts[0]?.lastAttempt, undefined);
+    const retryAt = later(300_000);
+    const defer = (rcpt: string, delayReported?: boolean) =>
+      ({ rcpt, outcome: 'deferred', code: 451, text: 'Try later', retryAt, ...(delayReported ? { delayReported } : {}) }) as const;
+    await store.queue.settle(id, [defer('a@x.test', true), defer('b@x.test')], later(10));
+    let item = (await store.queue.get(id))!;
+    assert.deepEqual(
+      item.rcpts.map((r) => [r.address, r.lastAttempt?.toISOString(), r.delayReported === true]),
+      [
+        ['a@x.test', later(10).toISOString(), true],
+        ['b@x.test', later(10).toISOString(), false],
+      ],
+    );
+    // A later deferral without the flag keeps it: the notice is sent once per recipient.
+    await store.queue.settle(id, [defer('a@x.test'), defer('b@x.test')], later(20));
+    item = (await store.queue.get(id))!;
+    assert.deepEqual(item.rcpts.map((r) => [r.lastAttempt?.toISOString(), r.delayReported === true]), [
+      [later(20).toISOString(), true],
+      [later(20).toISOString(), false],
+    ]);
+  });
+
   test('Queue.settle refuses a result for an unknown recipient and changes nothing', async (t) => {
     const { store } = await harness(t, make);
     const { id } = await enqueue(store, ['a@x.test']);

@@ -55,9 +55,12 @@ export function applyResults(id: string, rcpts: readonly QueueRcpt[], results: r
     if (i === undefined) throw new Error(`Queue item ${id} has no recipient ${JSON.stringify(res.rcpt)}`);
     const cur = out[i]!;
     if (!isOpen(cur.state)) continue;
-    const base = { ...cur, attempts: cur.attempts + 1, lastReply: replyText(res) };
+    const base = { ...cur, attempts: cur.attempts + 1, lastReply: replyText(res), lastAttempt: now };
     const remote = res.remoteMta !== undefined ? { remoteMta: res.remoteMta } : {};
-    if (res.outcome === 'deferred') out[i] = { ...base, ...remote, state: 'deferred', nextAttempt: res.retryAt ?? now };
+    if (res.outcome === 'deferred') {
+      const delay = res.delayReported === true || cur.delayReported === true ? { delayReported: true } : {};
+      out[i] = { ...base, ...remote, ...delay, state: 'deferred', nextAttempt: res.retryAt ?? now };
+    }
     else out[i] = { ...base, ...remote, state: res.outcome };
   }
   return out;

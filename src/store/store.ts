@@ -223,6 +223,10 @@ export interface QueueRcpt extends EnvelopeRcpt {
   /** The last reply or error text (for `queue list` and DSNs). */
   readonly lastReply?: string;
   readonly remoteMta?: string;
+  /** When the last attempt for this recipient was settled (DSN Last-Attempt-Date, `queue list`). */
+  readonly lastAttempt?: Date;
+  /** A delay notice (RFC 3464 Action: delayed) was sent for this recipient: it is sent once. */
+  readonly delayReported?: boolean;
 }
 
 /** A queued message. */
@@ -235,9 +239,26 @@ export interface QueueItem {
   readonly held: boolean;
 }
 
+/**
+ * What a successful delivery was, for the DSN it may owe (RFC 3464 §2.3.3 Action): `delivered` into a mailbox
+ * here, `relayed` to a next hop that does not offer DSN (so it will never report), `expanded` by an alias to more
+ * than one target. Relayed to a hop that offers DSN, the NOTIFY request travels on (`dsnPassedOn`) and the report
+ * is that hop's to send.
+ */
+export type DeliveredAction = 'delivered' | 'relayed' | 'expanded';
+
 /** The outcome of one delivery attempt for one recipient (plain data: the reply code and text). */
 export type RcptResult =
-  | { readonly rcpt: string; readonly outcome: 'delivered'; readonly reply: string; readonly remoteMta?: string }
+  | {
+      readonly rcpt: string;
+      readonly outcome: 'delivered';
+      readonly reply: string;
+      readonly remoteMta?: string;
+      /** Default `delivered`. */
+      readonly action?: DeliveredAction;
+      /** The next hop took over the DSN request (it offered DSN): no success report is ours to send. */
+      readonly dsnPassedOn?: boolean;
+    }
   | {
       readonly rcpt: string;
       readonly outcome: 'deferred' | 'failed';
@@ -247,6 +268,8 @@ export type RcptResult =
       readonly remoteMta?: string;
       /** For 'deferred': when to try again (the backoff policy belongs to mta/). */
       readonly retryAt?: Date;
+      /** For 'deferred': a delay notice was sent for this deferral (recorded so it is sent only once). */
+      readonly delayReported?: boolean;
     };
 
 /** The durable queue: per-recipient state, leases for workers (FOR UPDATE SKIP LOCKED on PostgreSQL). */

@@ -9,6 +9,9 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { repoRoot } from './peers.js';
 
+/** A loopback port for a next hop that never answers (TCP port 9, discard: nothing listens on it in tests). */
+export const NO_SMTP_PORT = 9;
+
 /** A running `postroom start` child. */
 export interface DaemonChild {
   readonly child: ChildProcess;
@@ -32,7 +35,10 @@ export interface DaemonChild {
  * ```
  */
 export async function startDaemonChild(t: { after(fn: () => void | Promise<void>): void }, args: readonly string[], timeoutMs = 30_000): Promise<DaemonChild> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'postroom.js'), 'start', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // No test resolves real DNS: mail for other domains (a bounce to a remote sender…) goes to a loopback port where
+  // nothing listens and waits in the queue, unless the test names its own next hop.
+  const relay = args.includes('--smarthost') ? [] : ['--smarthost', `[127.0.0.1]:${NO_SMTP_PORT}`];
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'postroom.js'), 'start', ...relay, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));

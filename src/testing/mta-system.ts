@@ -1,14 +1,14 @@
 /**
  * The whole receiving MTA wired for tests: submit backend → MemoryStore queue → QueueRunner → local delivery
- * (and the placeholder remote agent), on a FakeClock.
+ * (and a remote agent that defers everything), on a FakeClock.
  */
 import {
   createLocalDelivery,
   createResolver,
   createRouter,
   createSubmitBackend,
+  forwardByQueue,
   QueueRunner,
-  remotePlaceholderAgent,
   type DeliveryAgent,
   type DsnNeed,
   type QueueRunnerOptions,
@@ -17,6 +17,18 @@ import type { SmtpBackend } from '../smtp/server/index.js';
 import type { MessageRecord } from '../store/index.js';
 import { FakeClock } from './mta-clock.js';
 import { RecordingLogger, bodyStream, conn, mtaWorld, text, type MtaWorld } from './mta-fixtures.js';
+
+/** The text of the default remote agent's deferral in these tests (no network: remote mail stays queued). */
+export const REMOTE_NOT_AVAILABLE = 'Remote delivery is not available in this test';
+
+/** A remote agent that defers every recipient with `451 4.4.0 REMOTE_NOT_AVAILABLE`. */
+export function deferringRemoteAgent(): DeliveryAgent {
+  return {
+    async deliver(item) {
+      return item.rcpts.map((r) => ({ rcpt: r.address, outcome: 'deferred' as const, code: 451, enhanced: '4.4.0', text: REMOTE_NOT_AVAILABLE }));
+    },
+  };
+}
 
 export interface MtaSystem extends MtaWorld {
   readonly clock: FakeClock;
@@ -42,11 +54,12 @@ export async function mtaSystem(
   const log = new RecordingLogger();
   const router = createRouter(store.domains);
   const resolver = createResolver({ users: store.users, aliases: store.aliases, router });
-  const local = createLocalDelivery({ store, resolver, hostname: 'mx.example.org', now: clock.now, log });
+  let wake = (): void => {};
+  const local = createLocalDelivery({ store, resolver, hostname: 'mx.example.org', now: clock.now, log, forward: forwardByQueue(store.queue, clock.now, () => wake()) });
   const dsn: DsnNeed[] = [];
   const runner = new QueueRunner({
     store,
-    agents: { local: o.agents?.local ?? local, remote: o.agents?.remote ?? remotePlaceholderAgent() },
+    agents: { local: o.agents?.local ?? local, remote: o.agents?.remote ?? deferringRemoteAgent() },
     router,
     now: clock.now,
     setTimer: clock.setTimer,
@@ -56,11 +69,12 @@ export async function mtaSystem(
     backoff: { jitter: 0 },
     random: () => 0,
     log,
-    onDsn: (n) => {
-      dsn.push(n);
+    onDsn: (needs) => {
+      dsn.push(...needs);
     },
     ...o.runner,
   });
+  wake = () => runner.notify();
   const backend = createSubmitBackend({
     store,
     hostname: 'mx.example.org',

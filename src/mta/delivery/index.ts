@@ -1,10 +1,13 @@
 /**
- * Delivery: routing recipients to agents, alias expansion, the local delivery agent, trace fields, and the
- * placeholder remote agent (replaced by the relay issue).
+ * Delivery: routing recipients to agents, alias expansion, the local delivery agent, trace fields, and relay:
+ * next hops (static routes, smarthost, MX), the remote agent over the SMTP client, connection reuse.
  */
-export { type DeliveryAgent, remotePlaceholderAgent, REMOTE_NOT_AVAILABLE } from './agent.js';
+export { type DeliveryAgent } from './agent.js';
 export { createRouter, type Router, type Route, type LocalDomains } from './router.js';
 export { createResolver, type AddressResolver, type Expansion, type LocalTarget, type ResolverOptions } from './aliases.js';
-export { createLocalDelivery, type LocalDeliveryOptions } from './local.js';
-export { traceFields, type TraceInfo } from './trace.js';
+export { createLocalDelivery, forwardByQueue, type LocalDeliveryOptions } from './local.js';
+export { createRemoteDelivery, type RemoteDelivery, type RemoteDeliveryOptions } from './remote.js';
+export { nextHop, type DnsResolver, type NextHopPolicy, type RouteTarget, type Hop, type Destination, type RouteFailure } from './next-hop.js';
+export { ConnectionCache, type ConnectionCacheOptions } from './connection-cache.js';
+export { receivedField, traceFields, type ReceivedInfo, type TraceInfo } from './trace.js';
 export { toCrlf, storedBody, indexStored, PartIndexer } from './stored-body.js';

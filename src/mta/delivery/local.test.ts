@@ -162,7 +162,7 @@ test('createLocalDelivery fails a recipient that no longer resolves with 550 5.1
   const failed = sys.log.messages('recipient failed').map((f) => [f['rcpt'], f['code'], f['enhanced'], f['text']]);
   assert.deepEqual(failed, [['gone@example.org', 550, '5.1.1', 'User unknown']]);
   assert.equal((await sys.inbox('ann@example.org')).length, 1);
-  assert.deepEqual(sys.dsn.map((d) => [d.kind, d.rcpt.address]), [['failure', 'gone@example.org']]);
+  assert.deepEqual(sys.dsn.map((d) => [d.kind, d.rcpt.address]), [['failed', 'gone@example.org']]);
   assert.equal((await sys.store.queue.list()).length, 0);
 });
 
@@ -180,14 +180,29 @@ test('createLocalDelivery fails an alias that only loops with 554 5.4.6', async 
   assert.deepEqual(results, [{ rcpt: 'a@example.org', outcome: 'failed', code: 554, enhanced: '5.4.6', text: 'Alias expansion loop' }]);
 });
 
-test('createLocalDelivery defers a recipient whose alias forwards to another domain, after delivering the local copy', async () => {
+test('createLocalDelivery forwards alias targets in other domains as a new queue item sharing the body, after the local copy', async () => {
   const sys = await mtaSystem({ aliases: { 'fwd@example.org': ['ann@example.org', 'ann@gmail.test'] } });
-  await sys.send({ rcpts: ['fwd@example.org'], body: message() });
+  const id = await sys.send({ rcpts: ['fwd@example.org'], notify: ['SUCCESS', 'FAILURE'], body: message() });
   await sys.runner.idle();
   assert.equal((await sys.inbox('ann@example.org')).length, 1);
-  const [item] = await sys.store.queue.list();
-  assert.equal(item!.rcpts[0]!.state, 'deferred');
-  assert.match(item!.rcpts[0]!.lastReply ?? '', /Forwarding is not available yet/);
+  assert.equal(await sys.store.queue.get(id), undefined, 'the alias recipient is done');
+  const [fwd] = await sys.store.queue.list();
+  assert.ok(fwd);
+  assert.equal(fwd.envelope.from, 'sender@remote.test');
+  // RFC 3461 §6.2.7.3: an expansion to two targets is reported `expanded`; SUCCESS is not passed on.
+  assert.deepEqual(fwd.rcpts.map((r) => [r.address, r.notify, r.orcpt, r.state]), [['ann@gmail.test', ['FAILURE'], 'rfc822;fwd@example.org', 'deferred']]);
+  assert.match(fwd.rcpts[0]!.lastReply ?? '', /Remote delivery is not available in this test/);
+  assert.deepEqual(sys.dsn.map((d) => [d.kind, d.rcpt.address]), [['expanded', 'fwd@example.org']]);
+  assert.equal(sys.store.state.blobs.size, 1, 'the forwarded copy shares the queued body');
+});
+
+test('createLocalDelivery passes NOTIFY on unchanged to a single forwarded target and owes no report itself', async () => {
+  const sys = await mtaSystem({ aliases: { 'away@example.org': ['ann@elsewhere.test'] } });
+  await sys.send({ rcpts: ['away@example.org'], notify: ['SUCCESS'], body: message() });
+  await sys.runner.idle();
+  const [fwd] = await sys.store.queue.list();
+  assert.deepEqual(fwd!.rcpts.map((r) => [r.address, r.notify]), [['ann@elsewhere.test', ['SUCCESS']]]);
+  assert.deepEqual(sys.dsn, []);
 });
 
 test('createLocalDelivery defers with 4.3.0 when the mailbox cannot be written, and writes no copy', async () => {

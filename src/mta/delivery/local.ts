@@ -19,11 +19,15 @@
  * - Outcomes per recipient: `delivered` when every local target has the message; `failed 550 5.1.1` when the
  *   address resolves to nothing; `failed 554 5.4.6` when alias expansion only loops; `deferred` (4.3.0) when a
  *   store operation fails, retried by the queue.
- * Limits: alias targets in other domains (forwarding) need the relay: such a recipient is deferred with
- * "Forwarding is not available yet" after its local targets are delivered (the relay issue replaces this).
+ * - Forwarding: alias targets in other domains go back into the queue as a new item (same sender and body blob,
+ *   shared) through `forward`, after the local copies; the relay delivers it. An alias that expands to more than
+ *   one target is reported `expanded` to a NOTIFY=SUCCESS sender (RFC 3461 §6.2.7.3), and SUCCESS is then not
+ *   passed on to the targets; a single forwarded target keeps the NOTIFY request (its relay reports).
+ * Limits: a crash between the forward's enqueue and the settle forwards once more on retry (at least once).
+ * Without `forward`, such a recipient is deferred ("Forwarding is not configured").
  */
 import type { Readable } from 'node:stream';
-import { BlobTooLargeError, type BlobRef, type QueueItem, type QueueRcpt, type RcptResult, type Store } from '../../store/index.js';
+import { BlobTooLargeError, type BlobRef, type EnvelopeRcpt, type Notify, type QueueItem, type QueueRcpt, type RcptResult, type Store } from '../../store/index.js';
 import type { MtaLogger } from '../deps.js';
 import type { DeliveryAgent } from './agent.js';
 import type { AddressResolver, LocalTarget } from './aliases.js';
@@ -43,6 +47,8 @@ export interface LocalDeliveryOptions {
   readonly tzOffsetMinutes?: number;
   /** Bound on a delivered message, trace fields included (default: no bound beyond the queued body's size). */
   readonly maxBytes?: number;
+  /** Queues a copy of `item` (same sender and body) for recipients in other domains; durable when it resolves. */
+  readonly forward?: (item: QueueItem, rcpts: readonly EnvelopeRcpt[]) => Promise<void>;
 }
 
 type TargetOutcome = 'delivered' | 'deferred';
@@ -146,11 +152,26 @@ export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
     if (outcomes.includes('deferred')) {
       return { rcpt: rcpt.address, outcome: 'deferred', code: 451, enhanced: '4.3.0', text: 'Mailbox temporarily unavailable' };
     }
+    const targets = exp.local.length + exp.remote.length;
+    const expanded = targets > 1 ? ({ action: 'expanded' } as const) : {};
     if (exp.remote.length > 0) {
-      // Forwarding to other domains waits for the relay issue; the local copies above are idempotent on retry.
-      return { rcpt: rcpt.address, outcome: 'deferred', code: 451, enhanced: '4.4.0', text: 'Forwarding is not available yet' };
+      if (!o.forward) return { rcpt: rcpt.address, outcome: 'deferred', code: 451, enhanced: '4.4.0', text: 'Forwarding is not configured' };
+      // RFC 3461 §6.2.7.3: after an expansion the targets do not inherit SUCCESS (the `expanded` report answers it).
+      const kept: Notify[] = (rcpt.notify ?? []).filter((n) => targets === 1 || n !== 'SUCCESS');
+      const notify: Notify[] | undefined = rcpt.notify === undefined ? undefined : kept.length > 0 ? kept : ['NEVER'];
+      const orcpt = rcpt.orcpt ?? `rfc822;${rcpt.address}`;
+      // The local copies above are idempotent on retry; the forward is queued once they are all in.
+      await o.forward(item, exp.remote.map((address) => ({ address, orcpt, ...(notify ? { notify } : {}) })));
+      o.log.info({ queueId: item.id, rcpt: rcpt.address, to: exp.remote }, 'forwarded');
+      const passedOn = targets === 1 ? { dsnPassedOn: true } : {};
+      return { rcpt: rcpt.address, outcome: 'delivered', reply: `250 2.0.0 Forwarded to ${exp.remote.join(', ')}`, ...expanded, ...passedOn };
     }
-    return { rcpt: rcpt.address, outcome: 'delivered', reply: `250 2.0.0 Delivered to ${exp.local.length} mailbox${exp.local.length === 1 ? '' : 'es'}` };
+    return {
+      rcpt: rcpt.address,
+      outcome: 'delivered',
+      reply: `250 2.0.0 Delivered to ${exp.local.length} mailbox${exp.local.length === 1 ? '' : 'es'}`,
+      ...expanded,
+    };
   };
 
   return {
@@ -174,5 +195,21 @@ export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
       }
       return results;
     },
+  };
+}
+
+/**
+ * The `forward` of local delivery that queues the copy: a new item with the same envelope sender, DSN
+ * parameters and body blob (shared, reference counted), arriving now; `queued` wakes the runner.
+ *
+ * @example
+ * ```ts
+ * const local = createLocalDelivery({ ..., forward: forwardByQueue(store.queue, () => new Date(), () => runner.notify()) });
+ * ```
+ */
+export function forwardByQueue(queue: Pick<Store['queue'], 'enqueue'>, now: () => Date, queued: () => void = () => {}): NonNullable<LocalDeliveryOptions['forward']> {
+  return async (item, rcpts) => {
+    await queue.enqueue({ ...item.envelope, rcpts, receivedAt: now() }, item.body);
+    queued();
   };
 }

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { traceFields } from './trace.js';
+import { receivedField, traceFields } from './trace.js';
 
 const base = {
   sender: 'ann@x.test',
@@ -33,4 +33,17 @@ test('traceFields strips control characters a hostile HELO could use to add a fi
   const t = traceFields({ ...base, helo: 'evil\r\nX-Injected: yes' }).toString();
   assert.equal(t.split('\r\n').filter((l) => l.startsWith('X-Injected')).length, 0);
   assert.equal(t.split('\r\n').length, 6);
+});
+
+test('receivedField is the relay trace: no for clause without one recipient, and the example in its doc holds', () => {
+  const { sender: _s, deliveredTo: _d, rcpt: _r, ...relay } = base;
+  assert.equal(
+    receivedField(relay),
+    'Received: from client.x.test (192.0.2.7 [192.0.2.7])\r\n\tby mx.y.test with ESMTPS id Q123; Wed, 04 Mar 2026 05:06:07 +0000\r\n',
+  );
+  assert.match(receivedField({ ...relay, rcpt: 'b@y.test' }), /id Q123\r\n\tfor <b@y\.test>; Wed/);
+  assert.equal(
+    receivedField({ helo: 'c.test', ip: '192.0.2.1', hostname: 'mx.y.test', protocol: 'ESMTP', queueId: 'Q1', date: new Date(0) }),
+    'Received: from c.test (192.0.2.1 [192.0.2.1])\r\n\tby mx.y.test with ESMTP id Q1; Thu, 01 Jan 1970 00:00:00 +0000\r\n',
+  );
 });

@@ -46,6 +46,30 @@ export interface TraceInfo {
 const UNSAFE = /[\x00-\x20\x7f]/g;
 const clean = (s: string): string => s.replace(UNSAFE, '');
 
+/** What a relay's Received line says: the trace info without the local delivery's fields; `rcpt` optional. */
+export type ReceivedInfo = Omit<TraceInfo, 'sender' | 'deliveredTo' | 'rcpt'> & { readonly rcpt?: string };
+
+/**
+ * The `Received` field alone (RFC 5321 §4.4), as every relay adds it; the `for` clause only for one recipient
+ * (RFC 5321 §4.4: naming several would disclose Bcc recipients).
+ *
+ * @example
+ * ```ts
+ * receivedField({ helo: 'c.test', ip: '192.0.2.1', hostname: 'mx.y.test', protocol: 'ESMTP', queueId: 'Q1', date: new Date(0) });
+ * // 'Received: from c.test (192.0.2.1 [192.0.2.1])\r\n\tby mx.y.test with ESMTP id Q1; Thu, 01 Jan 1970 00:00:00 +0000\r\n'
+ * ```
+ */
+export function receivedField(t: ReceivedInfo): string {
+  const ip = unmapIPv4(clean(t.ip));
+  const literal = addressLiteral(ip);
+  const helo = clean(t.helo) || literal;
+  const from = `from ${helo} (${clean(t.ptr ?? '') || ip} ${literal})`;
+  const by = `by ${clean(t.hostname)} with ${clean(t.protocol) || 'ESMTP'} id ${clean(t.queueId)}`;
+  const date = formatDate(t.date, t.tzOffsetMinutes ?? 0);
+  const rcpt = t.rcpt !== undefined ? `\r\n\tfor <${clean(t.rcpt)}>;` : ';';
+  return `Received: ${from}\r\n\t${by}${rcpt} ${date}\r\n`;
+}
+
 /**
  * The three trace fields as bytes, each line ending in CRLF.
  *
@@ -57,16 +81,5 @@ const clean = (s: string): string => s.replace(UNSAFE, '');
  * ```
  */
 export function traceFields(t: TraceInfo): Buffer {
-  const ip = unmapIPv4(clean(t.ip));
-  const literal = addressLiteral(ip);
-  const helo = clean(t.helo) || literal;
-  const from = `from ${helo} (${clean(t.ptr ?? '') || ip} ${literal})`;
-  const by = `by ${clean(t.hostname)} with ${clean(t.protocol) || 'ESMTP'} id ${clean(t.queueId)}`;
-  const date = formatDate(t.date, t.tzOffsetMinutes ?? 0);
-  return Buffer.from(
-    `Return-Path: <${clean(t.sender)}>\r\n` +
-      `Delivered-To: ${clean(t.deliveredTo)}\r\n` +
-      `Received: ${from}\r\n\t${by}\r\n\tfor <${clean(t.rcpt)}>; ${date}\r\n`,
-    'utf8',
-  );
+  return Buffer.from(`Return-Path: <${clean(t.sender)}>\r\nDelivered-To: ${clean(t.deliveredTo)}\r\n` + receivedField(t), 'utf8');
 }

@@ -2,9 +2,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { QueueItem, RcptResult } from '../../store/index.js';
 import type { DeliveryAgent } from '../delivery/index.js';
-import { REMOTE_NOT_AVAILABLE } from '../delivery/index.js';
 import { QueueRunner } from './index.js';
-import { mtaSystem } from '../../testing/mta-system.js';
+import { mtaSystem, REMOTE_NOT_AVAILABLE } from '../../testing/mta-system.js';
 import { message } from '../../testing/mta-fixtures.js';
 
 /** An agent that answers from a function and records the recipients it was given. */
@@ -50,7 +49,7 @@ test('QueueRunner retries a deferred recipient with min * 2^(attempt-1) capped a
   assert.equal(failed.length, 1);
   assert.equal(failed[0]!['enhanced'], '5.4.7');
   assert.match(String(failed[0]!['text']), /expired after 5 days in the queue: 451 4\.2\.0 Mailbox busy/);
-  assert.deepEqual(sys.dsn.map((d) => d.kind), ['failure']);
+  assert.deepEqual(sys.dsn.map((d) => d.kind), ['failed']);
   assert.equal(local.calls.length, 1 + retries.length, 'the first attempt and one per retry');
 });
 
@@ -73,7 +72,7 @@ test('QueueRunner settles per recipient: only the deferred one is retried', asyn
   assert.deepEqual(item!.rcpts.map((r) => [r.state, r.attempts]), [['delivered', 1], ['deferred', 2]]);
 });
 
-test('QueueRunner sends local recipients to the local agent and others to the placeholder remote agent', async () => {
+test('QueueRunner sends local recipients to the local agent and others to the remote agent', async () => {
   const local = fakeAgent(() => ({ outcome: 'delivered', reply: '250 ok' }));
   const sys = await mtaSystem({ agents: { local } });
   const s = await sys.backend.newSession({ id: 'c', remote: '10.0.0.1', remotePort: 1, local: '127.0.0.1', localPort: 587, tls: true, service: 'submission' });
@@ -115,8 +114,7 @@ test('QueueRunner reports a DSN need for NOTIFY=SUCCESS deliveries and never for
   await sys.send({ rcpts: ['bob@example.org'], body: message() });
   await sys.send({ from: '', rcpts: ['bob@example.org'], notify: ['SUCCESS'], body: message() });
   await sys.runner.idle();
-  assert.deepEqual(sys.dsn.map((d) => [d.kind, d.rcpt.address]), [['success', 'ann@example.org']]);
-  assert.equal(sys.log.messages('dsn pending').length, 1);
+  assert.deepEqual(sys.dsn.map((d) => [d.kind, d.rcpt.address]), [['delivered', 'ann@example.org']]);
 });
 
 test('QueueRunner.stop waits for the attempts in flight and claims nothing after', async () => {
@@ -268,4 +266,52 @@ test('QueueRunner claims items enqueued while a run is in progress without waiti
   await sys.runner.idle();
   assert.equal((await sys.inbox('bob@example.org')).length, 0, 'the gated agent stored nothing');
   assert.equal((await sys.store.queue.list()).length, 0);
+});
+
+test('QueueRunner queues one delay notice per NOTIFY=DELAY recipient once the delay time has passed, before it settles', async () => {
+  const local = fakeAgent(() => tempFail);
+  const sys = await mtaSystem({ agents: { local }, runner: { pollMs: 86_400_000, delayNoticeMs: 3_600_000 } });
+  const id = await sys.send({ rcpts: ['bob@example.org', 'ann@example.org'], notify: ['DELAY', 'FAILURE'], body: message() });
+  await sys.runner.idle();
+  assert.equal(sys.dsn.length, 0, 'not yet: the message is younger than the delay time');
+  // Retries at +300 s, +900 s, +2100 s, +4500 s: the fourth is past one hour.
+  for (let i = 0; i < 4; i++) {
+    const item = (await sys.store.queue.get(id))!;
+    await sys.tick(item.rcpts[0]!.nextAttempt.getTime() - sys.clock.now().getTime());
+  }
+  assert.deepEqual(sys.dsn.map((d) => [d.kind, d.rcpt.address]), [['delayed', 'bob@example.org'], ['delayed', 'ann@example.org']]);
+  const item = (await sys.store.queue.get(id))!;
+  assert.deepEqual(item.rcpts.map((r) => r.delayReported), [true, true]);
+  const next = item.rcpts[0]!.nextAttempt.getTime() - sys.clock.now().getTime();
+  await sys.tick(next);
+  assert.equal(sys.dsn.length, 2, 'sent once');
+  assert.ok((await sys.store.queue.get(id))!.rcpts[0]!.attempts >= 6);
+});
+
+test('QueueRunner queues the report before it settles, and a report that cannot be queued is logged and the attempt still settles', async () => {
+  const order: string[] = [];
+  let fail = false;
+  const local = fakeAgent(() => ({ outcome: 'failed', code: 550, enhanced: '5.2.1', text: 'Mailbox disabled' }));
+  const sys = await mtaSystem({
+    agents: { local },
+    runner: {
+      onDsn: () => {
+        order.push('dsn');
+        if (fail) throw new Error('disk full');
+      },
+    },
+  });
+  const settle = sys.store.queue.settle.bind(sys.store.queue);
+  sys.store.queue.settle = async (...a) => {
+    order.push('settle');
+    return settle(...a);
+  };
+  await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await sys.runner.idle();
+  assert.deepEqual(order, ['dsn', 'settle']);
+  fail = true;
+  const id = await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await sys.runner.idle();
+  assert.equal(sys.log.messages('dsn lost').length, 1);
+  assert.equal(await sys.store.queue.get(id), undefined, 'settled (failed) even so');
 });

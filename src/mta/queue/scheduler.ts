@@ -17,8 +17,10 @@
  *   a mailbox).
  * - `stop()` stops claiming and waits for the attempts in flight; their signal aborts when the lease is about to
  *   run out, so an agent never works on an item another worker may have claimed.
- * - DSN: each settled recipient that owes a report (dsn-need.ts) goes to `onDsn` and the log (`dsn pending`);
- *   the generator comes with the relay issue.
+ * - DSN: the recipients of an attempt that owe a report (dsn-need.ts) go to `onDsn` together, BEFORE the settle:
+ *   the report is queued durably first, so a crash between the two repeats a report rather than losing one
+ *   (at least once, like delivery). A deferral that owed a delay notice is settled `delayReported`, so the notice
+ *   goes out once. When the report cannot be queued it is logged (`dsn lost`) and the attempt settles anyway.
  */
 import type { Readable } from 'node:stream';
 import type { QueueItem, QueueRcpt, RcptResult, Store } from '../../store/index.js';
@@ -45,8 +47,13 @@ export interface QueueRunnerOptions {
   /** Randomness for the retry jitter, [0, 1) (default Math.random). */
   readonly random?: () => number;
   readonly log: MtaLogger;
-  /** Receives each DSN the generator will owe (see dsn-need.ts). */
-  readonly onDsn?: (need: DsnNeed) => void | Promise<void>;
+  /** Queues the reports owed by one attempt (all of one item; see dsn-need.ts and mta/dsn); durable when it resolves. */
+  readonly onDsn?: (needs: readonly DsnNeed[]) => void | Promise<void>;
+  /**
+   * How long a message waits before a deferral owes a delay notice, for recipients with NOTIFY=DELAY (Postfix's
+   * delay_warning_time; default 4 hours).
+   */
+  readonly delayNoticeMs?: number;
 }
 
 const due = (r: QueueRcpt, now: Date): boolean =>
@@ -59,7 +66,7 @@ const internal = (rcpt: string, text: string): RcptResult => ({ rcpt, outcome: '
  *
  * @example
  * ```ts
- * const runner = new QueueRunner({ store, agents: { local, remote: remotePlaceholderAgent() }, router,
+ * const runner = new QueueRunner({ store, agents: { local, remote: createRemoteDelivery({ … }) }, router,
  *   now: () => new Date(), setTimer: systemSetTimer, worker: 'node-1', log });
  * runner.start();
  * // after each enqueue: runner.notify();
@@ -288,7 +295,7 @@ export class QueueRunner {
       cancelLease();
       this.#stopping.signal.removeEventListener('abort', onStop);
     }
-    const settled = results.map((res) => {
+    let settled = results.map((res) => {
       const rcpt = rcpts.find((r) => r.address === res.rcpt);
       return scheduleRetry(res, {
         attempt: (rcpt?.attempts ?? 0) + 1,
@@ -298,6 +305,16 @@ export class QueueRunner {
         random: this.#random,
       });
     });
+    const needs = dsnNeeds(item, settled, { delayAfterMs: this.#o.delayNoticeMs ?? 4 * 3_600_000, now: this.#o.now() });
+    if (needs.length > 0) {
+      try {
+        await this.#o.onDsn?.(needs);
+        const delayed = new Set(needs.filter((n) => n.kind === 'delayed').map((n) => n.rcpt.address));
+        settled = settled.map((s) => (s.outcome === 'deferred' && delayed.has(s.rcpt) ? { ...s, delayReported: true } : s));
+      } catch (err) {
+        log.error({ err, queueId: item.id, rcpts: needs.map((n) => n.rcpt.address), kinds: needs.map((n) => n.kind) }, 'dsn lost');
+      }
+    }
     for (const s of settled) if (s.outcome === 'deferred' && s.retryAt) this.#noteDue(s.retryAt.getTime());
     for (const s of settled) {
       const fields = { queueId: item.id, rcpt: s.rcpt, from: item.envelope.from };
@@ -308,15 +325,6 @@ export class QueueRunner {
       await queue.settle(item.id, settled, this.#o.now());
     } catch (err) {
       log.error({ err, queueId: item.id }, 'cannot settle queue item: it is retried when its lease ends');
-      return;
-    }
-    for (const need of dsnNeeds(item, settled)) {
-      log.info({ queueId: item.id, rcpt: need.rcpt.address, kind: need.kind }, 'dsn pending');
-      try {
-        await this.#o.onDsn?.(need);
-      } catch (err) {
-        log.error({ err, queueId: item.id }, 'dsn hook failed');
-      }
     }
   }
 

@@ -30,6 +30,8 @@ export interface RcptRow {
   next_attempt: number;
   last_reply: string | null;
   remote_mta: string | null;
+  last_attempt: number | null;
+  delay_reported: number;
 }
 
 type StoredEnvelope = Omit<Envelope, 'rcpts' | 'receivedAt'> & { receivedAt: number };
@@ -57,6 +59,8 @@ function queueRcpt(r: RcptRow): QueueRcpt {
     nextAttempt: new Date(r.next_attempt),
     ...(r.last_reply !== null ? { lastReply: r.last_reply } : {}),
     ...(r.remote_mta !== null ? { remoteMta: r.remote_mta } : {}),
+    ...(r.last_attempt !== null ? { lastAttempt: new Date(r.last_attempt) } : {}),
+    ...(r.delay_reported !== 0 ? { delayReported: true } : {}),
   };
 }
 
@@ -73,6 +77,8 @@ export function rcptRow(itemId: string, idx: number, r: QueueRcpt): RcptRow {
     next_attempt: r.nextAttempt.getTime(),
     last_reply: r.lastReply ?? null,
     remote_mta: r.remoteMta ?? null,
+    last_attempt: r.lastAttempt?.getTime() ?? null,
+    delay_reported: r.delayReported === true ? 1 : 0,
   };
 }
 

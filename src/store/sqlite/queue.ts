@@ -30,8 +30,10 @@ export class SqliteQueue implements Queue {
        VALUES (@id, @envelope, @blob_id, @blob_size, @blob_sha256, @created_at, @held, @lease_owner, @lease_until)`,
     );
     this.#insertRcpt = ctx.sql<[RcptRow]>(
-      `INSERT INTO queue_rcpts (item_id, idx, address, notify, orcpt, state, attempts, next_attempt, last_reply, remote_mta)
-       VALUES (@item_id, @idx, @address, @notify, @orcpt, @state, @attempts, @next_attempt, @last_reply, @remote_mta)`,
+      `INSERT INTO queue_rcpts (item_id, idx, address, notify, orcpt, state, attempts, next_attempt, last_reply, remote_mta,
+         last_attempt, delay_reported)
+       VALUES (@item_id, @idx, @address, @notify, @orcpt, @state, @attempts, @next_attempt, @last_reply, @remote_mta,
+         @last_attempt, @delay_reported)`,
     );
     // INDEXED BY: the claim must walk queue_rcpts_due (a plan that groups and sorts every recipient costs a
     // full scan per claim); SQLite refuses the statement rather than silently falling back.
@@ -104,7 +106,8 @@ export class SqliteQueue implements Queue {
       }
       const update = this.ctx.sql(
         `UPDATE queue_rcpts SET state = @state, attempts = @attempts, next_attempt = @next_attempt,
-           last_reply = @last_reply, remote_mta = @remote_mta WHERE item_id = @item_id AND idx = @idx`,
+           last_reply = @last_reply, remote_mta = @remote_mta, last_attempt = @last_attempt,
+           delay_reported = @delay_reported WHERE item_id = @item_id AND idx = @idx`,
       );
       rcpts.forEach((r, i) => {
         if (r !== item.rcpts[i]) update.run(rcptRow(id, i, r));

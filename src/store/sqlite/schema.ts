@@ -85,6 +85,11 @@ export const migrations: readonly string[] = [
   `
   CREATE TABLE blob_bodies (id TEXT PRIMARY KEY, data BLOB NOT NULL);
   `,
+  // 4: per recipient, when it was last tried (DSN Last-Attempt-Date) and whether its delay notice went out (once).
+  `
+  ALTER TABLE queue_rcpts ADD COLUMN last_attempt INTEGER;
+  ALTER TABLE queue_rcpts ADD COLUMN delay_reported INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The version this program writes. */
