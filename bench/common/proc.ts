@@ -165,12 +165,4 @@ export function memoryMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   return Number(m[1]) / 1024;
 }
 
-/** Whether a process exists and has not exited (a zombie waiting for its parent counts as exited). */
-export function alive(pid: number): boolean {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../../src/testing/peers.js';

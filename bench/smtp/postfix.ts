@@ -14,9 +14,9 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Mailbox } from './load.js';
-import { baseParams, MAILDIR_OWNER, masterCf, renderMainCf, startPostfixMaster } from '../../src/testing/postfix.js';
+import { baseParams, MAILDIR_OWNER, masterCf, renderMainCf, startPostfixMaster } from '../../src/testing/postfix-master.js';
 
-export { freePort, postfixMissing } from '../../src/testing/postfix.js';
+export { freePort, postfixMissing } from '../../src/testing/postfix-master.js';
 
 /** The writer named in the first line of main.cf and master.cf. */
 const WRITER = 'bench/smtp/postfix.ts for one benchmark run';

@@ -3,7 +3,7 @@
  * shared MIME conformance corpus. A missing one skips the test on a laptop; with POSTROOM_REQUIRE_PEERS=1 (CI)
  * it fails the test instead, so CI can never pass by skipping.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,4 +60,21 @@ export function corpusDir(): string | null {
   const candidates = env ? [env] : [path.join(repoRoot, '..', 'shared', 'corpus', 'mime')];
   for (const c of candidates) if (existsSync(path.join(c, 'README.md')) || existsSync(path.join(c, 'stalwart'))) return path.resolve(c);
   return null;
+}
+
+/**
+ * Whether a process exists and has not exited (a zombie waiting for its parent counts as exited; Linux /proc).
+ *
+ * @example
+ * ```ts
+ * alive(process.pid); // true
+ * ```
+ */
+export function alive(pid: number): boolean {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }

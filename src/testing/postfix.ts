@@ -1,262 +1,29 @@
 /**
- * Private Postfix instances on loopback, for tests (and, through its lower layer, for `npm run bench:smtp`): each
- * has its own config_directory (DIR/etc), queue_directory (DIR/spool), data_directory (DIR/lib), log file
- * (DIR/maillog, written by postlogd in place of syslog) and virtual(8) Maildirs (DIR/vmail, owned by nobody).
- *
- * Two layers:
- * - `startPostfixMaster`: writes the given main.cf and master.cf, starts the master (`postfix -c DIR/etc start`,
- *   which returns once the master has bound its sockets) and stops it again; `baseParams`, `renderMainCf` and
- *   `masterCf` write the configuration the bench and the tests share.
- * - `startPostfix`: a test instance that relays to a `relayhost` (postroom under test, or an smtp-sink), delivers
- *   `virtualDomains` into Maildirs, sends `transports` domains where told (`error:5.1.1 No such user` makes
- *   Postfix itself write a DSN, RFC 3464, to the sender once smtpd has been told to accept such recipients: see
- *   `postfixBounceFixture`), with short queue delays (queue_run_delay and minimal_backoff_time 1 s,
- *   maximal_backoff_time 2 s) so that retries happen within a test.
- * Guarantees: the system's Postfix (/etc/postfix, /var/spool/postfix) is neither read nor changed, and every
- * postfix/postqueue command names the instance's config directory; smtpd listens on 127.0.0.1 only; no DNS:
- * smtp_dns_support_level = disabled and smtp_host_lookup = native (relayhost and transport next hops are
- * bracketed IP literals, so nothing is looked up), smtpd_peername_lookup = no, and without a relayhost every other
- * domain bounces at once (default_transport = error) instead of being looked up. `stop()` waits until the master
- * has exited; a process that exits without stop() sends the master SIGTERM. Every wait is bounded.
- * Limits: needs root (the master runs as root and drops to `postfix`) and Debian's layout (/usr/lib/postfix/sbin).
- * virtual(8) stores messages with LF line ends and prepends Delivered-To and Return-Path.
+ * Private Postfix instances on loopback, for tests: `startPostfix` makes a test instance over the lower layer of
+ * postfix-master.ts (own config_directory DIR/etc, queue_directory DIR/spool, data_directory DIR/lib, log file
+ * DIR/maillog written by postlogd in place of syslog, virtual(8) Maildirs DIR/vmail owned by nobody) that relays
+ * to a `relayhost` (postroom under test, or an smtp-sink), delivers `virtualDomains` into Maildirs, sends
+ * `transports` domains where told (`error:5.1.1 No such user` makes Postfix itself write a DSN, RFC 3464, to the
+ * sender once smtpd has been told to accept such recipients: see `postfixBounceFixture`), with short queue delays
+ * (queue_run_delay and minimal_backoff_time 1 s, maximal_backoff_time 2 s) so that retries happen within a test.
+ * Guarantees: every postfix/postqueue command names the instance's config directory; smtpd listens on 127.0.0.1
+ * only; no DNS: smtp_dns_support_level = disabled and smtp_host_lookup = native (relayhost and transport next hops
+ * are bracketed IP literals, so nothing is looked up), smtpd_peername_lookup = no, and without a relayhost every
+ * other domain bounces at once (default_transport = error) instead of being looked up. Every wait is bounded.
+ * Limits: needs root; virtual(8) stores messages with LF line ends and prepends Delivered-To and Return-Path.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { sendMessage } from './smtp-sink.js';
 
+import { baseParams, MAILDIR_OWNER, masterCf, renderMainCf, startPostfixMaster, type PostfixMaster } from './postfix-master.js';
+
+export * from './postfix-master.js';
+
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The uid/gid the Maildirs belong to and virtual(8) delivers as (nobody/nogroup on Debian). */
-export const MAILDIR_OWNER = 65534;
-
-/**
- * Whether this machine can run a private Postfix; the reason when it cannot.
- *
- * @example
- * ```ts
- * postfixMissing(); // null as root on Debian with the postfix package
- * ```
- */
-export function postfixMissing(): string | null {
-  if (!existsSync('/usr/sbin/postfix')) return 'Postfix is not installed (apt-get install postfix)';
-  if (process.getuid?.() !== 0) return 'a private Postfix instance needs root';
-  return null;
-}
-
-/**
- * A free loopback port (asked from the kernel, then released; Postfix binds it a moment later).
- *
- * @example
- * ```ts
- * const port = await freePort(); // e.g. 41237
- * ```
- */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/**
- * Whether a process exists and has not exited (a zombie waiting for its parent counts as exited; Linux /proc).
- *
- * @example
- * ```ts
- * alive(process.pid); // true
- * ```
- */
-export function alive(pid: number): boolean {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The main.cf parameters every private instance shares, in the order the bench's main.cf has always had them:
- * own directories, loopback only, no local delivery (empty mydestination), no aliases, the log file.
- *
- * @example
- * ```ts
- * baseParams('/tmp/pf', 'mx.example.test', 'example.test')['queue_directory']; // '/tmp/pf/spool'
- * ```
- */
-export function baseParams(dir: string, hostname: string, domain: string): Record<string, string> {
-  return {
-    compatibility_level: '3.6',
-    queue_directory: `${dir}/spool`,
-    data_directory: `${dir}/lib`,
-    mail_owner: 'postfix',
-    setgid_group: 'postdrop',
-    myhostname: hostname,
-    mydomain: domain,
-    myorigin: '$myhostname',
-    mydestination: '',
-    inet_interfaces: 'loopback-only',
-    inet_protocols: 'ipv4',
-    mynetworks: '127.0.0.0/8',
-    relayhost: '',
-    relay_domains: '',
-    smtpd_peername_lookup: 'no',
-    biff: 'no',
-    append_dot_mydomain: 'no',
-    alias_maps: '',
-    alias_database: '',
-    maillog_file_prefixes: dir,
-    maillog_file: `${dir}/maillog`,
-  };
-}
-
-/**
- * main.cf text: a header naming the writer, then one `name = value` line per parameter, in order.
- *
- * @example
- * ```ts
- * renderMainCf('a test', { relayhost: '', biff: 'no' }); // '# Written by a test.\nrelayhost =\nbiff = no\n'
- * ```
- */
-export function renderMainCf(writer: string, params: Record<string, string>): string {
-  const lines = Object.entries(params).map(([k, v]) => (v === '' ? `${k} =` : `${k} = ${v}`));
-  return `# Written by ${writer}.\n${lines.join('\n')}\n`;
-}
-
-/**
- * master.cf text: Debian's services without chroot (the chroot would need copies of /etc files) and without the
- * optional pipes, smtpd on 127.0.0.1:`port`; `remote` adds the SMTP client (smtp, relay) and tlsmgr.
- *
- * @example
- * ```ts
- * masterCf(2525, { writer: 'a test', remote: true }).includes('127.0.0.1:2525 inet n - n - - smtpd'); // true
- * ```
- */
-export function masterCf(port: number, o: { writer: string; remote?: boolean }): string {
-  const rows = [
-    `127.0.0.1:${port} inet n - n - - smtpd`,
-    'pickup unix n - n 60 1 pickup',
-    'cleanup unix n - n - 0 cleanup',
-    'qmgr unix n - n 300 1 qmgr',
-    'rewrite unix - - n - - trivial-rewrite',
-    'bounce unix - - n - 0 bounce',
-    'defer unix - - n - 0 bounce',
-    'trace unix - - n - 0 bounce',
-    'verify unix - - n - 1 verify',
-    'flush unix n - n 1000? 0 flush',
-    'proxymap unix - - n - - proxymap',
-    'showq unix n - n - - showq',
-    'error unix - - n - - error',
-    'retry unix - - n - - error',
-    'discard unix - - n - - discard',
-    'local unix - n n - - local',
-    'virtual unix - n n - - virtual',
-    'anvil unix - - n - 1 anvil',
-    'scache unix - - n - 1 scache',
-    'postlog unix-dgram n - n - 1 postlogd',
-    ...(o.remote ? ['smtp unix - - n - - smtp', 'relay unix - - n - - smtp', 'tlsmgr unix - - n 1000? 1 tlsmgr'] : []),
-  ];
-  return `# Written by ${o.writer}.\n${rows.join('\n')}\n`;
-}
-
-/** A running master, configured by the caller. */
-export interface PostfixMaster {
-  /** mail_version, e.g. "3.7.11". */
-  readonly version: string;
-  readonly port: number;
-  /** "127.0.0.1:port" of its smtpd. */
-  readonly target: string;
-  readonly masterPid: number;
-  /** The config_directory: DIR/etc. */
-  readonly etc: string;
-  /** The log so far ('' before the first line). */
-  log(): string;
-  /** `postfix -c DIR/etc stop`, then waits (bounded, 20 s) until the master has exited. Safe to call twice. */
-  stop(): Promise<void>;
-}
-
-/** postfix(1) reports start-up errors only to syslog or a terminal: show the instance's log instead. */
-function explain(dir: string, label: string, err: unknown): Error {
-  const log = existsSync(path.join(dir, 'maillog')) ? readFileSync(path.join(dir, 'maillog'), 'utf8').trim().split('\n').slice(-5).join('\n') : '';
-  return new Error(
-    `Cannot start ${label} in ${dir}: ${(err as Error).message.trim()}` +
-      (log ? `\n${log}` : `\n(for the reason run: script -qc "postfix -c ${dir}/etc start" /dev/null)`),
-  );
-}
-
-/**
- * Creates the instance's directories in `dir` (an empty directory, made 0755: the postfix user and nobody walk
- * through it, as through every directory above it, which must be o+x), writes `mainCf`, `masterCf(port)` and `files` (name → text, e.g. texthash maps) into DIR/etc, and
- * starts the master on a free port. When the port was taken in the meantime (bind fails), it tries another one,
- * up to three times. `label` names the instance in errors.
- *
- * @example
- * ```ts
- * const m = await startPostfixMaster({ dir, label: 'a test Postfix', mainCf: renderMainCf('a test', baseParams(dir, 'mx.a.test', 'a.test')),
- *   masterCf: (port) => masterCf(port, { writer: 'a test' }) });
- * await m.stop();
- * ```
- */
-export async function startPostfixMaster(o: {
-  dir: string;
-  label: string;
-  mainCf: string;
-  masterCf: (port: number) => string;
-  files?: Record<string, string>;
-}): Promise<PostfixMaster> {
-  const { dir } = o;
-  const etc = path.join(dir, 'etc');
-  for (let up = path.dirname(path.resolve(dir)); up !== path.dirname(up); up = path.dirname(up)) {
-    if ((statSync(up).mode & 0o001) === 0) throw new Error(`Cannot start ${o.label} in ${dir}: the postfix user cannot enter ${up} (chmod o+x)`);
-  }
-  for (const d of ['etc', 'spool', 'lib', 'vmail']) mkdirSync(path.join(dir, d), { recursive: true });
-  chmodSync(dir, 0o755);
-  chownSync(path.join(dir, 'lib'), Number((await run('id', ['-u', 'postfix'])).stdout.trim()), 0);
-  chownSync(path.join(dir, 'vmail'), MAILDIR_OWNER, MAILDIR_OWNER);
-  writeFileSync(path.join(etc, 'main.cf'), o.mainCf);
-  for (const [name, text] of Object.entries(o.files ?? {})) writeFileSync(path.join(etc, name), text);
-  const log = () => (existsSync(path.join(dir, 'maillog')) ? readFileSync(path.join(dir, 'maillog'), 'utf8') : '');
-  let port = 0;
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    writeFileSync(path.join(etc, 'master.cf'), o.masterCf(port));
-    const logged = log().length;
-    try {
-      await run('postfix', ['-c', etc, 'start'], { timeout: 30_000 });
-      break;
-    } catch (err) {
-      if (attempt < 3 && /fatal: bind .*: Address already in use/.test(log().slice(logged))) continue;
-      throw explain(dir, o.label, err);
-    }
-  }
-  const masterPid = Number(readFileSync(path.join(dir, 'spool', 'pid', 'master.pid'), 'utf8').trim());
-  // If the process ends without stop() (a crash), end the master too (SIGTERM is what `postfix abort` sends).
-  const onExit = () => void (alive(masterPid) && process.kill(masterPid, 'SIGTERM'));
-  process.once('exit', onExit);
-  const version = (await run('postconf', ['-c', etc, '-h', 'mail_version'])).stdout.trim();
-  let stopped: Promise<void> | undefined;
-  return {
-    version,
-    port,
-    target: `127.0.0.1:${port}`,
-    masterPid,
-    etc,
-    log,
-    stop: () =>
-      (stopped ??= (async () => {
-        process.removeListener('exit', onExit);
-        await run('postfix', ['-c', etc, 'stop'], { timeout: 30_000 }).catch(() => undefined);
-        for (let i = 0; i < 200 && alive(masterPid); i++) await sleep(100);
-        if (alive(masterPid)) throw new Error(`Postfix master ${masterPid} did not stop within 20 s (stop it: postfix -c ${etc} abort)`);
-      })()),
-  };
-}
 
 /** How to configure a test instance (`startPostfix`). */
 export interface PostfixOptions {
