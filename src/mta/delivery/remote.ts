@@ -20,6 +20,7 @@
  *   _limit 20); idle connections are kept for reuse (connection-cache.ts).
  * - The lease `signal` aborts a transaction in progress (its connection is destroyed, the recipients deferred).
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { QueueItem, QueueRcpt, RcptResult } from '../../store/index.js';
 import { DowngradeError } from '../../mime/index.js';
@@ -95,7 +96,15 @@ const replyLine = (r: ClientReply): string => [String(r.code), r.enhanced, r.tex
 /** The enhanced code of a reply, or the class default (RFC 3463 §3.1: X.0.0). */
 const enhancedOf = (r: ClientReply): string => r.enhanced ?? `${Math.trunc(r.code / 100)}.0.0`;
 
-const hopKey = (h: Hop): string => `${h.address}|${h.port}|${h.tls}|${h.name}|${h.auth?.user ?? ''}`;
+/**
+ * Which cached connections a hop may reuse: everything that decided how the connection was set up (address, TLS
+ * policy and the certificates trusted for it, the name verified, the credentials), so a connection verified or
+ * authenticated for one route is never lent to another with a different policy.
+ */
+const hopKey = (h: Hop): string =>
+  createHash('sha256')
+    .update(JSON.stringify([h.address, h.port, h.tls, h.name, h.ca ?? null, h.auth?.user ?? null, h.auth?.pass ?? null]))
+    .digest('base64');
 
 const hopName = (h: Hop): string => (h.name === h.address ? `[${h.address}]:${h.port}` : `${h.name}[${h.address}]:${h.port}`);
 
@@ -124,7 +133,7 @@ function errorFailure(err: unknown, hop: Hop): { permanent: boolean; code: numbe
     }
     if (err.reply) {
       const r = err.reply;
-      return { permanent: !err.temporary, code: r.code, enhanced: enhancedOf(r), text: `host ${where} said: ${replyLine(r)}`, remoteMta: hop.name };
+      return { permanent: !err.temporary, code: r.code, enhanced: enhancedOf(r), text: r.text, remoteMta: hop.name };
     }
     if (err.kind === 'tls') return { permanent: false, code: 451, enhanced: '4.7.5', text: `${where}: ${err.message}` };
     return { permanent: false, code: 451, enhanced: '4.4.1', text: `${where}: ${err.message}` };
@@ -246,7 +255,7 @@ export function createRemoteDelivery(o: RemoteDeliveryOptions): RemoteDelivery {
               outcome: r.outcome === 'temporary' ? 'deferred' : 'failed',
               code: r.reply.code,
               enhanced: enhancedOf(r.reply),
-              text: `host ${hopName(hop)} said: ${replyLine(r.reply)}`,
+              text: r.reply.text,
               remoteMta: hop.name,
             };
           });

@@ -73,14 +73,18 @@ export function scheduleRetry(
   const deadline = o.createdAt.getTime() + o.policy.lifetimeMs;
   const now = o.now.getTime();
   if (now >= deadline) {
-    const days = Math.round((o.policy.lifetimeMs / 86_400_000) * 10) / 10;
+    const life = o.policy.lifetimeMs;
+    // Postfix says days; a short test lifetime is said in hours, minutes or seconds rather than "0 days".
+    const [n, unit] = life >= 86_400_000 ? [life / 86_400_000, 'day'] : life >= 3_600_000 ? [life / 3_600_000, 'hour'] : life >= 60_000 ? [life / 60_000, 'minute'] : [life / 1000, 'second'];
+    const count = Math.round(n * 10) / 10;
+    const days = `${count} ${unit}${count === 1 ? '' : 's'}`;
     const { retryAt: _ignored, ...rest } = result;
     return {
       ...rest,
       outcome: 'failed',
       code: 554,
       enhanced: '5.4.7',
-      text: `Message expired after ${days} days in the queue: ${result.code} ${result.enhanced ? `${result.enhanced} ` : ''}${result.text}`,
+      text: `Message expired after ${days} in the queue: ${result.code} ${result.enhanced ? `${result.enhanced} ` : ''}${result.text}`,
     };
   }
   const at = Math.min(deadline, now + backoffDelay(o.attempt, o.policy, o.random));

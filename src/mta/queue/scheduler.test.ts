@@ -315,3 +315,40 @@ test('QueueRunner queues the report before it settles, and a report that cannot 
   assert.equal(sys.log.messages('dsn lost').length, 1);
   assert.equal(await sys.store.queue.get(id), undefined, 'settled (failed) even so');
 });
+
+test('QueueRunner wakes at once for a retry that came due while another delivery was running, not at the next poll', async () => {
+  let release!: () => void;
+  const slowDone = new Promise<void>((r) => (release = r));
+  const attempts: string[] = [];
+  const local: DeliveryAgent = {
+    async deliver(item) {
+      const rcpt = item.rcpts[0]!.address;
+      attempts.push(rcpt);
+      if (rcpt.startsWith('bob')) {
+        await slowDone;
+        return [{ rcpt, outcome: 'delivered', reply: '250 ok' }];
+      }
+      return [{ rcpt, ...tempFail }];
+    },
+  };
+  const sys = await mtaSystem({ agents: { local }, runner: { pollMs: 60_000, backoff: { minMs: 1000, jitter: 0 } } });
+  await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  await sys.send({ rcpts: ['ann@example.org'], body: message() });
+  for (let i = 0; i < 50 && attempts.length < 2; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(attempts.sort(), ['ann@example.org', 'bob@example.org']);
+  // The fast one is due again 1 s later; the slow one runs for 3 s.
+  sys.clock.advance(3000);
+  release();
+  await sys.runner.idle();
+  await sys.tick(0);
+  assert.equal(attempts.filter((a) => a === 'ann@example.org').length, 2, 'retried right after the pass, not 60 s later');
+});
+
+test('QueueRunner logs a failed message from the null sender as a double bounce for the postmaster', async () => {
+  const local = fakeAgent(() => ({ outcome: 'failed', code: 550, enhanced: '5.2.1', text: 'Mailbox disabled' }));
+  const sys = await mtaSystem({ agents: { local } });
+  await sys.send({ from: '', rcpts: ['bob@example.org'], body: message() });
+  await sys.runner.idle();
+  assert.equal(sys.dsn.length, 0);
+  assert.deepEqual(sys.log.lines.filter((l) => l.msg === 'double bounce').map((l) => [l.level, l.fields['rcpt']]), [['error', 'bob@example.org']]);
+});

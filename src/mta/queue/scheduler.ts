@@ -87,6 +87,8 @@ export class QueueRunner {
   #stopping = new AbortController();
   /** Retry times this runner set (earliest first, bounded), so it wakes when they come due. */
   #dues: number[] = [];
+  /** The time of the last claim: a retry due after it was not seen by any claim yet. */
+  #lastClaim = 0;
   /** Items this runner is attempting (the queue lets a worker claim its own leased items again). */
   readonly #inFlight = new Set<string>();
   /** Claims running now, and the items whose attempt ended meanwhile (the claim may have read them unsettled). */
@@ -170,6 +172,7 @@ export class QueueRunner {
         wakes = this.#wakes;
         this.#again = false; // this claim sees every enqueue notified so far
         const now = this.#o.now();
+        this.#lastClaim = now.getTime();
         // Own items in flight are still due and leased to this worker, so the claim returns them too: ask for
         // enough to fill the free slots anyway.
         const limit = free + this.#inFlight.size;
@@ -254,11 +257,12 @@ export class QueueRunner {
       }
     } while (this.#again && this.#running);
     if (this.#running) {
-      // Wake at the next retry this runner scheduled, or at the poll interval (retries set by other workers).
+      // Wake at the next retry this runner scheduled, or at the poll interval (retries set by other workers). A
+      // retry that came due during the pass, after its last claim, is claimed by a pass right away.
       const now = this.#o.now().getTime();
-      this.#dues = this.#dues.filter((t) => t > now);
+      this.#dues = this.#dues.filter((t) => t > this.#lastClaim);
       const next = this.#dues[0];
-      const delay = next === undefined ? this.#pollMs : Math.min(this.#pollMs, next - now);
+      const delay = next === undefined ? this.#pollMs : Math.max(0, Math.min(this.#pollMs, next - now));
       this.#cancelTimer = this.#o.setTimer(() => {
         this.#cancelTimer = null;
         this.#kick();
@@ -306,6 +310,10 @@ export class QueueRunner {
       });
     });
     const needs = dsnNeeds(item, settled, { delayAfterMs: this.#o.delayNoticeMs ?? 4 * 3_600_000, now: this.#o.now() });
+    if (item.envelope.from === '') {
+      // A report that cannot be returned (Postfix's double bounce): only the postmaster's log hears of it.
+      for (const s of settled) if (s.outcome === 'failed') log.error({ queueId: item.id, rcpt: s.rcpt, code: s.code, enhanced: s.enhanced, text: s.text }, 'double bounce');
+    }
     if (needs.length > 0) {
       try {
         await this.#o.onDsn?.(needs);

@@ -31,7 +31,8 @@ function tlsOptions(o: ClientOptions, verify: boolean): ConnectionOptions {
   const extra = o.ca === undefined ? [] : Array.isArray(o.ca) ? o.ca : [o.ca as string | Buffer];
   return {
     host: servername ?? o.host, // checkServerIdentity uses it: the name, or the address for an IP SAN
-    ...(servername ? { servername } : {}),
+    // RFC 6066 §3: SNI carries host names only, never an address literal.
+    ...(servername && !isIP(servername) ? { servername } : {}),
     ...(extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {}),
     rejectUnauthorized: verify,
   };
