@@ -250,3 +250,20 @@ test('remote delivery converts 8-bit mail for a hop without 8BITMIME, and fails 
   assert.ok(bad?.outcome === 'failed', JSON.stringify(bad));
   assert.deepEqual([bad.code, bad.enhanced], [554, '5.6.3']);
 });
+
+test('remote delivery defers when the peer drops the connection after the data or never answers the final dot', async (t) => {
+  const dropper = await startSmtpPeer(t, { on: { END: { close: true } } });
+  const hanger = await startSmtpPeer(t, { on: { END: { hang: true } } });
+  const short = { connect: 500, greeting: 500, command: 500, mail: 500, rcpt: 500, dataInit: 500, dataBlock: 500, dataEnd: 300 };
+  for (const [peer, why] of [
+    [dropper, /connection|closed|lost/i],
+    [hanger, /tim/i],
+  ] as const) {
+    const { remote } = agent(t, () => ({ key: 'k', hops: [hop(peer.port)] }), { timeouts: short });
+    const [r] = await remote.deliver(item([{ address: 'b@y.test' }]), src, never);
+    assert.ok(r?.outcome === 'deferred', JSON.stringify(r));
+    assert.equal(r.enhanced, '4.4.1');
+    assert.match(r.text, why);
+    assert.equal(peer.messages.length, 1, 'the peer had the whole body: delivery is at least once, retried later');
+  }
+});
