@@ -43,6 +43,10 @@ function dial(o: ClientOptions, t: ClientTimeouts): Promise<Socket> {
   const implicit = o.tls === 'implicit';
   const target = { host: o.host, port: o.port, ...(o.localAddress ? { localAddress: o.localAddress } : {}) };
   const socket: Socket = implicit ? tlsConnect({ ...tlsOptions(o, true), ...target }) : netConnect(target);
+  // Commands, the end-of-data dot and BDAT lines are small writes that follow larger ones: with Nagle's algorithm
+  // each waits for the peer's delayed ACK (about 40 ms per transaction). The TLS layer of STARTTLS runs over this
+  // same TCP socket and keeps the setting.
+  socket.setNoDelay(true);
   return new Promise<Socket>((resolve, reject) => {
     let tcpUp = false;
     const done = (err?: SmtpClientError): void => {
