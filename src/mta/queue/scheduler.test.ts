@@ -352,3 +352,20 @@ test('QueueRunner logs a failed message from the null sender as a double bounce 
   assert.equal(sys.dsn.length, 0);
   assert.deepEqual(sys.log.lines.filter((l) => l.msg === 'double bounce').map((l) => [l.level, l.fields['rcpt']]), [['error', 'bob@example.org']]);
 });
+
+test('QueueRunner looks again after a second, not at the next poll, when a pass failed', async () => {
+  const sys = await mtaSystem({ runner: { pollMs: 60_000 }, start: false });
+  const claim = sys.store.queue.claim.bind(sys.store.queue);
+  let refuse = true;
+  sys.store.queue.claim = async (o) => {
+    if (refuse) throw new Error('SQLITE_BUSY: database is locked');
+    return claim(o);
+  };
+  await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  sys.runner.start();
+  await sys.runner.idle();
+  assert.equal(sys.log.messages('queue run failed').length, 1);
+  refuse = false;
+  await sys.tick(1000);
+  assert.equal((await sys.inbox('bob@example.org')).length, 1, 'delivered a second later');
+});

@@ -56,6 +56,9 @@ export interface QueueRunnerOptions {
   readonly delayNoticeMs?: number;
 }
 
+/** How soon a pass that failed is followed by another. */
+const RETRY_FAILED_PASS_MS = 1000;
+
 const due = (r: QueueRcpt, now: Date): boolean =>
   (r.state === 'pending' || r.state === 'deferred') && r.nextAttempt.getTime() <= now.getTime();
 
@@ -248,11 +251,14 @@ export class QueueRunner {
   }
 
   async #loop(): Promise<void> {
+    let failed = false;
     do {
       this.#again = false;
+      failed = false;
       try {
         await this.runOnce();
       } catch (err) {
+        failed = true;
         this.#o.log.error({ err, worker: this.#o.worker }, 'queue run failed');
       }
     } while (this.#again && this.#running);
@@ -262,7 +268,9 @@ export class QueueRunner {
       const now = this.#o.now().getTime();
       this.#dues = this.#dues.filter((t) => t > this.#lastClaim);
       const next = this.#dues[0];
-      const delay = next === undefined ? this.#pollMs : Math.max(0, Math.min(this.#pollMs, next - now));
+      // After a failed pass (a claim the database refused for a moment) the due mail may be waiting: look again soon.
+      const poll = failed ? Math.min(this.#pollMs, RETRY_FAILED_PASS_MS) : this.#pollMs;
+      const delay = next === undefined ? poll : Math.max(0, Math.min(poll, next - now));
       this.#cancelTimer = this.#o.setTimer(() => {
         this.#cancelTimer = null;
         this.#kick();
