@@ -110,6 +110,8 @@ export interface Config {
     readonly delayWarningMs: number;
     /** Largest original returned whole in a DSN (larger: its header only). */
     readonly bounceSizeLimit: number;
+    /** Messages delivered at once (local and remote together). */
+    readonly concurrency: number;
   };
   readonly relay: RelayConfig;
   /** Largest message body kept in the database rather than a file of its own (0: files only). */

@@ -105,6 +105,7 @@ const good: [toml: string, check: (c: Config) => unknown, want: unknown][] = [
   ['[pop3]\napop = true', (c) => c.pop3.apop, true],
   ['listen.pop3s = "0.0.0.0:995"', (c) => c.listen.pop3s, { host: '0.0.0.0', port: 995 }],
   ['queue.delay_warning = "1h"', (c) => c.queue.delayWarningMs, 3_600_000],
+  ['queue.concurrency = 100', (c) => c.queue.concurrency, 100],
   ['queue.bounce_size_limit = "100KiB"', (c) => c.queue.bounceSizeLimit, 102_400],
   ['relay.tls = "required"', (c) => c.relay.tls, 'required'],
   ['relay.mx_port = 2525', (c) => c.relay.mxPort, 2525],
@@ -185,6 +186,7 @@ const badValues: [toml: string, error: string][] = [
   ['[routes]\n"x.test" = { tls = "none" }', 'config: routes."x.test" = {…}: expected "host:port" or a table with host = "host:port"'],
   ['[routes]\n"x.test" = { host = "h.test", color = "red" }', 'config: routes."x.test".color = "red": expected a known key: host, tls, user, password_file or ca_file'],
   ['routes = 3', 'config: routes = 3: expected a table of domain = "host:port"'],
+  ['queue.concurrency = 0', 'config: queue.concurrency = 0: expected a whole number from 1 to 10000'],
 ];
 
 for (const [toml, error] of badValues) {

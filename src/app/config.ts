@@ -123,6 +123,7 @@ export function defaultConfig(cwd: string = process.cwd()): Config {
       // Postfix's delay_warning_time is off by default; here it applies only to NOTIFY=DELAY recipients.
       delayWarningMs: 4 * 3_600_000,
       bounceSizeLimit: 50_000,
+      concurrency: 32,
     },
     relay: {
       smarthost: null,
@@ -214,6 +215,7 @@ export const KEYS: readonly KeySpec[] = [
   key('queue.lifetime', duration(1000), (c, v) => (c.queue.lifetimeMs = v)),
   key('queue.delay_warning', duration(1000), (c, v) => (c.queue.delayWarningMs = v)),
   key('queue.bounce_size_limit', size(), (c, v) => (c.queue.bounceSizeLimit = v)),
+  key('queue.concurrency', integer(1, 10_000), (c, v) => (c.queue.concurrency = v)),
   key('relay.smarthost', { ...hopAddress, parse: (v, ctx) => (v === '' ? null : hopAddress.parse(v, ctx)) }, (c, v) => {
     c.relay.smarthost = v === null ? null : { ...(c.relay.smarthost ?? defaultRoute()), ...v };
   }, 'smarthost'),

@@ -196,6 +196,7 @@ export function buildMta(store: Store, config: Config, log: Logger, now: () => D
     log: log.child({ svc: 'queue' }),
     onDsn: dsn,
     delayNoticeMs: config.queue.delayWarningMs,
+    concurrency: config.queue.concurrency,
   });
   wake = () => runner.notify();
   const submit = createSubmitBackend({
