@@ -91,24 +91,24 @@ export interface Mta {
 }
 
 /** Reads a file a route names (a password or CA certificates), as a one-line ConfigError when it cannot. */
-function routeFile(where: string, key: string, file: string, trim: boolean): string {
+function routeFile(key: string, file: string, trim: boolean): string {
   try {
     const text = readFileSync(file, 'utf8');
     return trim ? text.replace(/\r?\n$/, '') : text;
   } catch (err) {
-    throw new ConfigError(`config: ${where}.${key} = ${JSON.stringify(file)}: ${readErrorWhy(err)}`);
+    throw new ConfigError(`config: ${key} = ${JSON.stringify(file)}: ${readErrorWhy(err)}`);
   }
 }
 
-/** A configured route with its files read. */
-function routeTarget(where: string, r: RouteConfig): RouteTarget {
+/** A configured route with its files read; `prefix` names its keys (`relay.smarthost_`, `routes."d".`). */
+function routeTarget(prefix: string, r: RouteConfig): RouteTarget {
   return {
     host: r.host,
     port: r.port,
     mx: r.mx,
     tls: r.tls,
-    ...(r.user !== null && r.passwordFile !== null ? { auth: { user: r.user, pass: routeFile(where, 'password_file', r.passwordFile, true) } } : {}),
-    ...(r.caFile !== null ? { ca: routeFile(where, 'ca_file', r.caFile, false) } : {}),
+    ...(r.user !== null && r.passwordFile !== null ? { auth: { user: r.user, pass: routeFile(`${prefix}password_file`, r.passwordFile, true) } } : {}),
+    ...(r.caFile !== null ? { ca: routeFile(`${prefix}ca_file`, r.caFile, false) } : {}),
   };
 }
 
@@ -123,11 +123,11 @@ function routeTarget(where: string, r: RouteConfig): RouteTarget {
  * ```
  */
 export function relayPolicy(config: Config, dns: DnsResolver, random: () => number = Math.random): NextHopPolicy {
-  const routes = new Map(Object.entries(config.relay.routes).map(([d, r]) => [d, routeTarget(`routes.${JSON.stringify(d)}`, r)] as const));
+  const routes = new Map(Object.entries(config.relay.routes).map(([d, r]) => [d, routeTarget(`routes.${JSON.stringify(d)}.`, r)] as const));
   const smart = config.relay.smarthost;
   return {
     routes,
-    ...(smart ? { smarthost: routeTarget('relay.smarthost', smart) } : {}),
+    ...(smart ? { smarthost: routeTarget('relay.smarthost_', smart) } : {}),
     mxPort: config.relay.mxPort,
     mxTls: config.relay.tls,
     hostname: config.hostname,

@@ -86,6 +86,8 @@ export interface RelayDaemonOptions {
   readonly trustedNetworks?: readonly string[];
   /** Users to add before the start, with RELAY_PASSWORD. */
   readonly users?: readonly string[];
+  /** Send all mail for other domains through 127.0.0.1:port, with AUTH as `user` (password RELAY_PASSWORD). */
+  readonly smarthost?: TestRoute & { readonly user?: string };
 }
 
 /** A running relay daemon. */
@@ -127,6 +129,12 @@ export function relayConfig(o: RelayDaemonOptions): string {
     'web = "off"',
   ];
   if (o.queue) lines.push('', '[queue]', ...Object.entries(o.queue).map(([k, v]) => `${k} = ${toml(v)}`));
+  const s = o.smarthost;
+  if (s) {
+    lines.push('', '[relay]', `smarthost = "[127.0.0.1]:${s.port}"`, `smarthost_tls = ${toml(s.tls)}`);
+    if (s.caFile !== undefined) lines.push(`smarthost_ca_file = ${toml(s.caFile)}`);
+    if (s.user !== undefined) lines.push(`smarthost_user = ${toml(s.user)}`, `smarthost_password_file = ${toml(path.join(o.dir, `${o.name}.password`))}`);
+  }
   for (const [domain, r] of Object.entries(o.routes ?? {})) {
     lines.push('', `[routes.${toml(domain)}]`, `host = "[127.0.0.1]:${r.port}"`, `tls = ${toml(r.tls)}`);
     if (r.caFile !== undefined) lines.push(`ca_file = ${toml(r.caFile)}`);
@@ -150,7 +158,10 @@ export async function startRelayDaemon(t: AfterHook, o: RelayDaemonOptions): Pro
   }
   const file = path.join(o.dir, `${o.name}.toml`);
   writeFileSync(file, relayConfig(o));
-  const child = await startDaemonChild(t, ['--config', file, '--data-dir', dataDir]);
+  if (o.smarthost?.user !== undefined) writeFileSync(path.join(o.dir, `${o.name}.password`), `${RELAY_PASSWORD}\n`, { mode: 0o600 });
+  // The flag repeats the file's smarthost: without it the daemon helper would send other domains to a dead port.
+  const relay = o.smarthost ? ['--smarthost', `[127.0.0.1]:${o.smarthost.port}`] : [];
+  const child = await startDaemonChild(t, ['--config', file, '--data-dir', dataDir, ...relay]);
   const smtp = child.addresses.get('smtp');
   if (!smtp) throw new Error(`postroom ${o.name} printed no SMTP address:\n${child.stdout()}`);
   return {

@@ -79,6 +79,7 @@ describe('postroom A (example.test) and B (example.net, example.org) relay to ea
       dir, name: 'b', hostname: 'mx.example.net', domains: ['example.net', 'example.org'], smtpPort: portB, queue: FAST,
       routes: { 'example.test': { port: portA, tls: 'opportunistic' } },
       users: ['bob@example.net', 'bob@example.org'],
+      submission: true,
     });
     a = await startRelayDaemon(work, {
       dir, name: 'a', hostname: 'mx.example.test', domains: ['example.test'], smtpPort: portA, submission: true, queue: FAST,
@@ -134,6 +135,24 @@ describe('postroom A (example.test) and B (example.net, example.org) relay to ea
     assert.match(trace[2]!, /^Received: from mx\.example\.test \(127\.0\.0\.1 \[127\.0\.0\.1\]\)\r\n\tby mx\.example\.net with ESMTPS id /);
     assert.match(trace[3]!, /^Received: from client\.example\.test \(127\.0\.0\.1 \[127\.0\.0\.1\]\)\r\n\tby mx\.example\.test with ESMTPSA id /);
     assert.match(trace[3]!, /for <bob@example\.net>;/);
+  });
+
+  it('C → smarthost B: all mail for other domains goes to B\'s submission port with verified STARTTLS and AUTH', async () => {
+    const c = await startRelayDaemon(work, {
+      dir: work.dir, name: 'c', hostname: 'mx.example.com', domains: ['example.com'], queue: FAST,
+      smarthost: { port: b.submission!.port, tls: 'required', caFile: b.certFile, user: 'bob@example.net' },
+    });
+    const sent = message('bob@example.net', 'bob@example.net', 'C via smarthost B');
+    const before = (await mailboxMessages(b.dataDir, 'bob@example.net')).length;
+    await sendMessage(`127.0.0.1:${c.smtp.port}`, { from: 'bob@example.net', to: ['bob@example.net'], data: sent, helo: 'laptop.example.com' });
+    const got = await waitForMailboxMessages(b.dataDir, 'bob@example.net', before + 1);
+    const mine = got.find((m) => m.includes('Subject: C via smarthost B'));
+    assert.ok(mine, 'arrived at B');
+    const { trace, rest } = splitTrace(mine);
+    assert.equal(rest.toString('utf8'), sent.toString('utf8'));
+    // B took it from C over TLS with AUTH (ESMTPSA): the submission port's policy, applied to a smarthost client.
+    assert.match(trace[2]!, /^Received: from mx\.example\.com \(127\.0\.0\.1 \[127\.0\.0\.1\]\)\r\n\tby mx\.example\.net with ESMTPSA id /);
+    assert.equal(await c.stop(), 0);
   });
 
   it('B → A: submitted to B on its MX port from a trusted network, stored in A byte for byte after Received lines from B and A (opportunistic STARTTLS)', async () => {
