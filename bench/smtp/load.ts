@@ -83,6 +83,7 @@ export async function runLoad(spec: LoadSpec, serverPid: number, mailbox: Mailbo
   });
   let delivered = 0;
   let lastProgress = Date.now();
+  let done = false;
   try {
     while (delivered < spec.messages) {
       if (client.failure) throw new Error(client.failure);
@@ -95,8 +96,11 @@ export async function runLoad(spec: LoadSpec, serverPid: number, mailbox: Mailbo
       if (n !== delivered) lastProgress = Date.now();
       delivered = n;
     }
+    done = true;
   } finally {
-    if (client.acceptSeconds === null && child.exitCode === null && child.pid !== undefined) child.kill('SIGTERM');
+    // Only a failed run ends smtp-source here: a full mailbox may come before its last 250 is read (a server that
+    // delivers before it answers), and it is waited for below.
+    if (!done && client.acceptSeconds === null && child.exitCode === null && child.pid !== undefined) child.kill('SIGTERM');
   }
   const deliverSeconds = seconds();
   const cpu = cpuSince(cpu0, treeCpu(serverPid));

@@ -112,6 +112,8 @@ export interface Config {
     readonly bounceSizeLimit: number;
     /** Messages delivered at once (local and remote together). */
     readonly concurrency: number;
+    /** Deliver a message whose every recipient is one local mailbox before answering 250, without queueing it. */
+    readonly deliverAtReceipt: boolean;
   };
   readonly relay: RelayConfig;
   /** Largest message body kept in the database rather than a file of its own (0: files only). */

@@ -106,6 +106,7 @@ const good: [toml: string, check: (c: Config) => unknown, want: unknown][] = [
   ['listen.pop3s = "0.0.0.0:995"', (c) => c.listen.pop3s, { host: '0.0.0.0', port: 995 }],
   ['queue.delay_warning = "1h"', (c) => c.queue.delayWarningMs, 3_600_000],
   ['queue.concurrency = 100', (c) => c.queue.concurrency, 100],
+  ['queue.deliver_at_receipt = false', (c) => c.queue.deliverAtReceipt, false],
   ['queue.bounce_size_limit = "100KiB"', (c) => c.queue.bounceSizeLimit, 102_400],
   ['relay.tls = "required"', (c) => c.relay.tls, 'required'],
   ['relay.mx_port = 2525', (c) => c.relay.mxPort, 2525],

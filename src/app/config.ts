@@ -124,6 +124,7 @@ export function defaultConfig(cwd: string = process.cwd()): Config {
       delayWarningMs: 4 * 3_600_000,
       bounceSizeLimit: 50_000,
       concurrency: 32,
+      deliverAtReceipt: true,
     },
     relay: {
       smarthost: null,
@@ -216,6 +217,7 @@ export const KEYS: readonly KeySpec[] = [
   key('queue.delay_warning', duration(1000), (c, v) => (c.queue.delayWarningMs = v)),
   key('queue.bounce_size_limit', size(), (c, v) => (c.queue.bounceSizeLimit = v)),
   key('queue.concurrency', integer(1, 10_000), (c, v) => (c.queue.concurrency = v)),
+  key('queue.deliver_at_receipt', boolean, (c, v) => (c.queue.deliverAtReceipt = v)),
   key('relay.smarthost', { ...hopAddress, parse: (v, ctx) => (v === '' ? null : hopAddress.parse(v, ctx)) }, (c, v) => {
     c.relay.smarthost = v === null ? null : { ...(c.relay.smarthost ?? defaultRoute()), ...v };
   }, 'smarthost'),

@@ -11,6 +11,7 @@ import { Resolver } from 'node:dns/promises';
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import {
+  createAtOnce,
   createDsnSender,
   createLocalDelivery,
   createRemoteDelivery,
@@ -210,6 +211,7 @@ export function buildMta(store: Store, config: Config, log: Logger, now: () => D
     ...(config.smtp.minFreeDisk !== null ? { minFreeBytes: config.smtp.minFreeDisk } : {}),
     verifyPassword,
     queued: () => runner.notify(),
+    ...(config.queue.deliverAtReceipt ? { atOnce: createAtOnce({ store, hostname: config.hostname, log: mtaLog, tzOffsetMinutes }) } : {}),
   });
   return {
     backend: submit,

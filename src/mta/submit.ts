@@ -23,7 +23,7 @@
  * committed); nothing is acknowledged before the enqueue resolved.
  */
 import type { Readable } from 'node:stream';
-import { BlobTooLargeError, unknownAccountHash, verifyPassword as storeVerifyPassword, type BlobRef, type EnvelopeRcpt, type Envelope, type Store, type User } from '../store/index.js';
+import { BlobTooLargeError, newQueueId, unknownAccountHash, verifyPassword as storeVerifyPassword, type BlobRef, type EnvelopeRcpt, type Envelope, type Store, type User } from '../store/index.js';
 import { passwordMechanisms, readCredentials, SaslMalformedError, type SaslCredentials } from '../proto/index.js';
 import {
   authFailed,
@@ -39,7 +39,7 @@ import {
 } from '../smtp/index.js';
 import type { BodyType, ConnInfo, MailOptions, RcptOptions, SaslExchange, SmtpAuthSession, SmtpBackend, SmtpSession } from '../smtp/server/index.js';
 import { addressKey, domainOf, normalizeAddress } from './address.js';
-import { createResolver, createRouter, type AddressResolver, type LocalDomains } from './delivery/index.js';
+import { createResolver, createRouter, type AddressResolver, type AtOnce, type Expansion, type LocalDomains } from './delivery/index.js';
 import type { MtaLogger } from './deps.js';
 import { networkMatcher } from './networks.js';
 import { ReceivedCounter } from './received-counter.js';
@@ -65,6 +65,11 @@ export interface SubmitDeps {
   readonly verifyPassword?: (password: string, hash: string) => Promise<boolean>;
   /** Called after each enqueue (the queue runner's `notify`). */
   readonly queued?: (id: string) => void;
+  /**
+   * Local delivery at receipt (delivery/at-once.ts): a message whose every recipient is one local mailbox is
+   * delivered in the durable step before 250 instead of being queued. Off when absent (the queue takes all).
+   */
+  readonly atOnce?: AtOnce;
 }
 
 /** What a session needs from the backend, computed once. */
@@ -107,6 +112,8 @@ abstract class TransactionSession implements SmtpSession {
   protected from: string | null = null;
   protected mailOpts: MailOptions | null = null;
   protected rcpts: EnvelopeRcpt[] = [];
+  /** The expansion of each recipient at RCPT, in order (delivery at receipt uses it). */
+  #expansions: Expansion[] = [];
   #seen = new Set<string>();
 
   constructor(
@@ -153,6 +160,7 @@ abstract class TransactionSession implements SmtpSession {
     if (this.#seen.has(key)) return; // RFC 5321 §3.3: a repeated RCPT is acknowledged and delivered once
     this.#seen.add(key);
     this.rcpts.push({ address, ...(opts.notify ? { notify: [...opts.notify] } : {}), ...(opts.orcpt ? { orcpt: opts.orcpt } : {}) });
+    this.#expansions.push(exp);
   }
 
   async data(body: Readable, info: { size: number | null; bodyType: BodyType }): Promise<string> {
@@ -165,6 +173,27 @@ abstract class TransactionSession implements SmtpSession {
     const counter = new ReceivedCounter();
     const max = this.ctx.maxReceived;
     let loop = false;
+    const user = this.user;
+    const head: Omit<Envelope, 'receivedAt'> = {
+      from,
+      rcpts: this.rcpts,
+      ...(opts.ret ? { ret: opts.ret } : {}),
+      ...(opts.envid !== undefined ? { envid: opts.envid } : {}),
+      smtputf8: opts.smtputf8,
+      body: opts.body ?? info.bodyType,
+      client: {
+        helo: this.conn.helo ?? '',
+        ip: this.conn.remote,
+        ...(user !== undefined ? { user } : {}),
+        tls: this.conn.tls,
+        // RFC 3848: ESMTP, ESMTPS (TLS), ESMTPA (AUTH), ESMTPSA.
+        protocol: `ESMTP${this.conn.tls ? 'S' : ''}${user !== undefined ? 'A' : ''}`,
+      },
+    };
+    const atOnce = this.ctx.deps.atOnce;
+    const targets = atOnce?.targets(this.rcpts, this.#expansions) ?? null;
+    const atOnceId = targets ? newQueueId() : '';
+    const delivery = targets && atOnce ? atOnce.begin(atOnceId, { ...head, receivedAt: now() }, targets) : null;
     async function* counted(): AsyncGenerator<Buffer> {
       for await (const raw of body) {
         const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as string);
@@ -175,6 +204,7 @@ abstract class TransactionSession implements SmtpSession {
             throw loopDetected();
           }
         }
+        delivery?.write(chunk);
         yield chunk;
       }
     }
@@ -190,35 +220,19 @@ abstract class TransactionSession implements SmtpSession {
       if (err instanceof BlobTooLargeError) throw tooBig();
       throw err;
     }
-    const user = this.user;
-    const env: Envelope = {
-      from,
-      rcpts: this.rcpts,
-      ...(opts.ret ? { ret: opts.ret } : {}),
-      ...(opts.envid !== undefined ? { envid: opts.envid } : {}),
-      smtputf8: opts.smtputf8,
-      body: opts.body ?? info.bodyType,
-      receivedAt: now(),
-      client: {
-        helo: this.conn.helo ?? '',
-        ip: this.conn.remote,
-        ...(user !== undefined ? { user } : {}),
-        tls: this.conn.tls,
-        // RFC 3848: ESMTP, ESMTPS (TLS), ESMTPA (AUTH), ESMTPSA.
-        protocol: `ESMTP${this.conn.tls ? 'S' : ''}${user !== undefined ? 'A' : ''}`,
-      },
-    };
+    const env: Envelope = { ...head, receivedAt: now() };
     // On an error the blob is left alone: if the enqueue committed but its fsync failed, the row may point to it.
     // A blob without a row is collected by the store at start.
-    const id = await store.queue.enqueue(env, blob);
+    const delivered = delivery !== null && (await delivery.commit(blob));
+    const id = delivered ? atOnceId : await store.queue.enqueue(env, blob);
     // The line that leads from the session's lines (which carry `conn`) to the queue's (which carry `queueId`), as
     // Postfix's `from=<…>` / `to=<…>` lines do.
     log.info(
-      { conn: this.conn.id, service: this.conn.service, queueId: id, from, to: env.rcpts.map((r) => r.address), size: blob.size, user },
+      { conn: this.conn.id, service: this.conn.service, queueId: id, from, to: env.rcpts.map((r) => r.address), size: blob.size, user, ...(delivered ? { delivered } : {}) },
       'Message accepted',
     );
     this.#clear();
-    this.ctx.deps.queued?.(id);
+    if (!delivered) this.ctx.deps.queued?.(id);
     // The engine sends it as `250 2.0.0 Ok: queued as <id>` (Postfix's wording; the id is the queue id).
     return `Ok: queued as ${id}`;
   }
@@ -235,6 +249,7 @@ abstract class TransactionSession implements SmtpSession {
     this.from = null;
     this.mailOpts = null;
     this.rcpts = [];
+    this.#expansions = [];
     this.#seen = new Set();
   }
 }

@@ -28,6 +28,36 @@ export function mailboxContract(make: MakeStore): void {
     await assert.rejects(store.mailbox('no-such-user'));
   });
 
+  test('Store.appendAll appends to several mailboxes in one durable write, all or none', async (t) => {
+    const { store, reopen } = await harness(t, make);
+    const { inbox: a } = await userWithInbox(store, 'ann@example.org');
+    const { inbox: b } = await userWithInbox(store, 'bob@example.org');
+    const blob = await putText(store, 'Subject: both\r\n\r\nhi\r\n');
+    const recs = await store.appendAll([
+      { mailbox: a, blob, meta: { receivedAt: at, prefix: Buffer.from('Delivered-To: ann@example.org\r\n'), deliveryId: 'Q1:ann' } },
+      { mailbox: b, blob, meta: { receivedAt: at, prefix: Buffer.from('Delivered-To: bob@example.org\r\n'), deliveryId: 'Q1:bob' } },
+    ]);
+    assert.deepEqual(recs.map((r) => r.mailboxId), [a.id, b.id]);
+    assert.equal(await text(store, blob), 'Subject: both\r\n\r\nhi\r\n');
+    // Durable: both survive a restart, each with its own prefix before the shared body.
+    const again = await reopen();
+    const user = await again.users.get('bob@example.org');
+    const box = await again.mailbox(user!.id);
+    const [m] = await collect(box.list());
+    assert.equal((await readAll(await box.open(m!.uid))).toString(), 'Delivered-To: bob@example.org\r\nSubject: both\r\n\r\nhi\r\n');
+    // A copy that cannot be made (its blob is gone) keeps every other copy out too.
+    const missing = { id: 'no-such-blob', size: 3, sha256: '' };
+    const other = await putText(again, 'Subject: other\r\n\r\n');
+    const a2 = await again.mailbox((await again.users.get('ann@example.org'))!.id);
+    await assert.rejects(() =>
+      again.appendAll([
+        { mailbox: a2, blob: other, meta: { receivedAt: at } },
+        { mailbox: box, blob: missing, meta: { receivedAt: at } },
+      ]),
+    );
+    assert.equal((await a2.count()).messages, 1, 'nothing of the failed call was kept');
+  });
+
   test('Mailbox.append gives unique printable UIDs of 1–70 characters that increase in append order', async (t) => {
     const { store } = await harness(t, make);
     const { inbox } = await userWithInbox(store);

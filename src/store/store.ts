@@ -298,6 +298,11 @@ export interface Store {
   readonly queue: Queue;
   /** A user's mailbox, created on first use. */
   mailbox(userId: string, name?: string): Promise<Mailbox>;
+  /**
+   * Appends messages to several mailboxes atomically: all or none, in one durable write (local delivery at receipt:
+   * the message is in every mailbox when the SMTP server answers 250). Each append is as `Mailbox.append`.
+   */
+  appendAll(copies: readonly { readonly mailbox: Mailbox; readonly blob: BlobRef; readonly meta: AppendMeta }[]): Promise<MessageRecord[]>;
   /** Creates or upgrades the schema (a schema version table and ordered migrations). */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -112,6 +112,7 @@ export function faultyStore(store: Store, faults: Faults): Store {
     aliases: store.aliases,
     queue: store.queue,
     mailbox: async (userId, name) => wrap(await store.mailbox(userId, name)),
+    appendAll: (copies) => store.appendAll(copies),
     migrate: () => store.migrate(),
     close: () => store.close(),
   };

@@ -6,6 +6,7 @@ import {
   createLocalDelivery,
   createResolver,
   createRouter,
+  createAtOnce,
   createSubmitBackend,
   forwardByQueue,
   QueueRunner,
@@ -46,7 +47,7 @@ export interface MtaSystem extends MtaWorld {
 }
 
 export async function mtaSystem(
-  o: { aliases?: Record<string, string[]>; agents?: Partial<QueueRunnerOptions['agents']>; runner?: Partial<QueueRunnerOptions>; start?: boolean } = {},
+  o: { aliases?: Record<string, string[]>; agents?: Partial<QueueRunnerOptions['agents']>; runner?: Partial<QueueRunnerOptions>; start?: boolean; atOnce?: boolean } = {},
 ): Promise<MtaSystem> {
   const world = await mtaWorld(o.aliases ? { aliases: o.aliases } : {});
   const { store } = world;
@@ -82,6 +83,7 @@ export async function mtaSystem(
     now: clock.now,
     log,
     queued: () => runner.notify(),
+    ...(o.atOnce ? { atOnce: createAtOnce({ store, hostname: 'mx.example.org', log }) } : {}),
   });
   // Started by default: an enqueue wakes the runner through notify(), and `await runner.idle()` waits for it.
   if (o.start !== false) runner.start();

@@ -6,7 +6,7 @@
  * same state plays the part of a restart). Limits: bodies are held in memory; locks and leases belong to one
  * store instance.
  */
-import type { AliasRepo, DomainRepo, Mailbox, Store, User, UserRepo } from '../store.js';
+import type { AliasRepo, AppendMeta, BlobRef, DomainRepo, Mailbox, MessageRecord, Store, User, UserRepo } from '../store.js';
 import { normalizeAddress, normalizeDomain, normalizeUserAddress } from '../address.js';
 import { newId, newUidStamp } from '../ids.js';
 import { MemoryBlobStore } from './memory-blobs.js';
@@ -131,6 +131,17 @@ export class MemoryStore implements Store {
       this.state.mailboxes.set(data.id, data);
     }
     return new MemoryMailbox(this.state, data, this.blobs, this.#locks);
+  }
+
+  async appendAll(copies: readonly { readonly mailbox: Mailbox; readonly blob: BlobRef; readonly meta: AppendMeta }[]): Promise<MessageRecord[]> {
+    // All or none: the only way an append fails here is a missing blob or a mailbox of another store, checked first.
+    for (const c of copies) {
+      if (!(c.mailbox instanceof MemoryMailbox)) throw new Error('Cannot append: the mailbox is not of this store');
+      if (!this.state.blobs.has(c.blob.id)) throw new Error(`Blob not found: ${c.blob.id}`);
+    }
+    const out: MessageRecord[] = [];
+    for (const c of copies) out.push(await c.mailbox.append(c.blob, c.meta));
+    return out;
   }
 
   async migrate(): Promise<void> {}

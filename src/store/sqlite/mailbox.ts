@@ -72,10 +72,17 @@ export class SqliteMailbox implements Mailbox {
   }
 
   async append(blob: BlobRef, meta: AppendMeta): Promise<MessageRecord> {
+    const res = await this.ctx.commit.write(this.appendJob(blob, meta));
+    await this.ctx.deleteBlobs(res.drop);
+    return res.rec;
+  }
+
+  /** The work of `append` inside a commit (SqliteStore.appendAll runs several in one): the record, and blobs to drop. */
+  appendJob(blob: BlobRef, meta: AppendMeta): () => { rec: MessageRecord; drop: string[] } {
     const flags = JSON.stringify([...new Set(meta.flags ?? [])]);
     const parts = meta.parts ? JSON.stringify(meta.parts) : null;
     const prefix = meta.prefix && meta.prefix.length > 0 ? Buffer.from(meta.prefix) : null;
-    const res = await this.ctx.commit.write(() => {
+    return () => {
       if (meta.deliveryId !== undefined) {
         const dup = this.ctx
           .sql<[string, string], MessageRow>('SELECT * FROM messages WHERE mailbox_id = ? AND delivery_id = ?')
@@ -106,9 +113,7 @@ export class SqliteMailbox implements Mailbox {
          VALUES (@mailbox_id, @uid, @blob_id, @sha256, @size, @received_at, @flags, @parts, @delivery_id, @prefix)`,
       ).run(row);
       return { rec: toRecord(row), drop: [] as string[] };
-    });
-    await this.ctx.deleteBlobs(res.drop);
-    return res.rec;
+    };
   }
 
   async *list(opts: { after?: string; limit?: number } = {}): AsyncIterable<MessageRecord> {

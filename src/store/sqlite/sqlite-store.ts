@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { AliasRepo, DomainRepo, Mailbox, Store, UserRepo } from '../store.js';
+import type { AliasRepo, AppendMeta, BlobRef, DomainRepo, Mailbox, MessageRecord, Store, UserRepo } from '../store.js';
 import { newId, newUidStamp } from '../ids.js';
 import { FileBlobStore, fsyncDir, shards } from '../blob/index.js';
 import { SqliteAliases, SqliteDomains, SqliteUsers } from './accounts.js';
@@ -131,6 +131,17 @@ export class SqliteStore implements Store {
         return r;
       }));
     return new SqliteMailbox(this.#ctx, row);
+  }
+
+  async appendAll(copies: readonly { readonly mailbox: Mailbox; readonly blob: BlobRef; readonly meta: AppendMeta }[]): Promise<MessageRecord[]> {
+    const jobs = copies.map((c) => {
+      if (!(c.mailbox instanceof SqliteMailbox)) throw new Error('Cannot append: the mailbox is not of this store');
+      return c.mailbox.appendJob(c.blob, c.meta);
+    });
+    // One transaction: if any append throws, none is kept.
+    const res = await this.#ctx.commit.write(() => jobs.map((job) => job()));
+    await this.#ctx.deleteBlobs(res.flatMap((r) => r.drop));
+    return res.map((r) => r.rec);
   }
 
   async migrate(): Promise<void> {
