@@ -8,7 +8,9 @@
  *   fdatasync'ed on the libuv thread pool, off the event loop, and callers are answered after that. While that
  *   fsync runs, new jobs queue up and form the next batch. Checkpoints run under `synchronous=FULL` (the WAL is
  *   synced before and the database file after, as SQLite does), never automatically, so the WAL is never reset
- *   over frames that are not yet in a synced database file. Durable against power loss.
+ *   over frames that are not yet in a synced database file; they run on a thread of their own with a second
+ *   connection (checkpoint-worker.ts), so their copying and fsyncs stop neither the event loop nor the commits.
+ *   Durable against power loss.
  * - 'sqlite-full': `synchronous=FULL`; SQLite fsyncs the WAL inside COMMIT, on the event loop. Durable.
  * - 'sqlite-normal': `synchronous=NORMAL`; in WAL mode a commit is not fsynced (only checkpoints are), so the
  *   last commits can roll back after a power loss (not after a process crash). For measurements only.
@@ -19,6 +21,7 @@
  */
 import type Database from 'better-sqlite3';
 import { open, type FileHandle } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 
 const defaultCheckpointBytes = 16 * 1024 * 1024;
 
@@ -71,6 +74,10 @@ export class GroupCommitter {
   #idle: (() => void)[] = [];
   readonly #batch: Database.Transaction<(jobs: Job[]) => void>;
   readonly #checkpointBytes: number;
+  /** The checkpoint thread (wal-fsync mode), started on the first checkpoint. */
+  #checkpointer: Worker | undefined;
+  /** The checkpoint running on that thread, if any. */
+  #checkpointing: Promise<void> | undefined;
 
   private constructor(
     private readonly db: Database.Database,
@@ -129,6 +136,15 @@ export class GroupCommitter {
   /** Waits for idle, checkpoints under synchronous=FULL and closes the WAL handle (the db stays open). */
   async stop(): Promise<void> {
     await this.idle();
+    await this.#checkpointing;
+    if (this.#checkpointer) {
+      const w = this.#checkpointer;
+      this.#checkpointer = undefined;
+      await new Promise<void>((resolve) => {
+        w.once('exit', () => resolve());
+        w.postMessage('close');
+      });
+    }
     this.db.pragma('synchronous = FULL');
     this.db.pragma('wal_checkpoint(PASSIVE)');
     await this.wal?.close();
@@ -185,15 +201,38 @@ export class GroupCommitter {
     } catch {
       // A checkpoint that could not run (busy reader, I/O) leaves a longer WAL; the next batch tries again.
     }
-    this.#syncing = false; // only now: stop() must not close the WAL handle under a running checkpoint
+    this.#syncing = false;
     this.#after();
   }
 
+  /**
+   * Starts a checkpoint on the checkpoint thread when the WAL has grown past `checkpointBytes`; commits go on
+   * meanwhile (a PASSIVE checkpoint never blocks the writer). `stop()` waits for it.
+   */
   async #maybeCheckpoint(): Promise<void> {
-    if (this.#failed) return;
+    if (this.#failed || this.#checkpointing) return;
     const size = (await this.wal!.stat()).size;
     if (size < this.#checkpointBytes) return;
-    this.checkpoint();
+    this.#checkpointing = this.#checkpointOffThread().finally(() => (this.#checkpointing = undefined));
+  }
+
+  #checkpointOffThread(): Promise<void> {
+    const w = (this.#checkpointer ??= new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { dbPath: this.opts.dbPath } }));
+    return new Promise<void>((resolve) => {
+      const done = (msg: { ok: boolean }): void => {
+        w.off('error', failed);
+        if (msg.ok) this.stats.checkpoints++;
+        resolve();
+      };
+      // A thread that fails is replaced at the next checkpoint; the WAL only grows meanwhile.
+      const failed = (): void => {
+        w.off('message', done);
+        if (this.#checkpointer === w) this.#checkpointer = undefined;
+        resolve();
+      };
+      w.once('message', done).once('error', failed);
+      w.postMessage('checkpoint');
+    });
   }
 
   /** Copies the WAL into the database file with fsyncs (under synchronous=FULL), then returns to the mode's setting. */
