@@ -78,6 +78,8 @@ export class GroupCommitter {
   #checkpointer: Worker | undefined;
   /** The checkpoint running on that thread, if any. */
   #checkpointing: Promise<void> | undefined;
+  /** That thread finished a checkpoint: the frames written meanwhile are copied on this connection, between batches. */
+  #finish = false;
 
   private constructor(
     private readonly db: Database.Database,
@@ -211,9 +213,20 @@ export class GroupCommitter {
    */
   async #maybeCheckpoint(): Promise<void> {
     if (this.#failed || this.#checkpointing) return;
+    if (this.#finish) {
+      // Under a steady load the writer never finds every frame copied, so SQLite never restarts the WAL: the
+      // frames committed while the thread copied are copied here, between two batches (a few, and the bulk of the
+      // database file is already synced), and the next commit restarts the WAL and cuts it to journal_size_limit.
+      this.#finish = false;
+      this.checkpoint();
+      return;
+    }
     const size = (await this.wal!.stat()).size;
     if (size < this.#checkpointBytes) return;
-    this.#checkpointing = this.#checkpointOffThread().finally(() => (this.#checkpointing = undefined));
+    this.#checkpointing = this.#checkpointOffThread().finally(() => {
+      this.#checkpointing = undefined;
+      this.#finish = true;
+    });
   }
 
   #checkpointOffThread(): Promise<void> {

@@ -78,10 +78,11 @@ test('SqliteStore checkpoints the WAL under wal-fsync once it passes checkpointB
   // The checkpoint runs on its own thread while commits go on: wait (bounded) for the first to finish.
   for (let i = 0; i < 100 && s.commitStats.checkpoints === 0; i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(s.commitStats.checkpoints > 0);
-  // The next commits restart the WAL from its beginning and cut it to journal_size_limit.
-  await Promise.all(Array.from({ length: 50 }, (_, i) => s.queue.enqueue(env(`late-${i}@x.test`), blob)));
+  // The next batch copies what was committed meanwhile; the one after restarts the WAL and cuts it to
+  // journal_size_limit.
+  for (let round = 0; round < 3; round++) await s.queue.enqueue(env(`late-${round}@x.test`), blob);
   assert.ok((await stat(path.join(dataDir, 'postroom.db-wal'))).size < 1024 * 1024);
-  assert.equal((await s.queue.counts()).items, 1050);
+  assert.equal((await s.queue.counts()).items, 1003);
 });
 
 test('openSqliteStore removes temp files and blobs without a row at start, and keeps blobs that have one', async (t) => {
