@@ -21,6 +21,8 @@ test('postroom start: SMTP (the seed conversation) and submission (nodemailer, S
   assert.match(out, /^ {2}submissions {2}off$/m);
   assert.match(out, /^ {2}pop3 {9}off$/m);
   assert.match(out, new RegExp(`^data directory: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  // The daemon helper sends other domains to a dead loopback port unless a test names its own next hop.
+  assert.match(out, /^relay: other domains through smarthost \[127\.0\.0\.1\]:9$/m);
   assert.match(out, /^add the first user: postroom user add you@example\.test --data-dir /m);
   const smtp = d.addresses.get('smtp');
   const submission = d.addresses.get('submission');

@@ -82,12 +82,21 @@ function banner(config: Config, addresses: ReadonlyMap<ServiceName, AddressInfo>
   });
   const width = Math.max(...rows.map((r) => r[1].length));
   for (const [s, where, what] of rows) lines.push(`  ${s.padEnd(12)} ${what ? `${where.padEnd(width)}  ${what}` : where}`);
+  lines.push(`relay: ${relaySummary(config)}`);
   lines.push(`data directory: ${config.dataDir}`);
   lines.push(tls.source === 'configured' ? `TLS certificate: ${tls.certFile}` : `TLS certificate: self-signed, ${tls.certFile}`);
   const where = config.file ? ` --config ${config.file}` : config.dataDir !== path.resolve('data') ? ` --data-dir ${config.dataDir}` : '';
   lines.push(`add the first user: postroom user add you@${config.domains[0]}${where}`);
   lines.push('stop with Ctrl-C or SIGTERM; SIGHUP reloads the TLS certificate');
   return lines.join('\n') + '\n';
+}
+
+/** Where mail for other domains goes, in a few words (the banner's relay line). */
+function relaySummary(config: Config): string {
+  const routes = Object.keys(config.relay.routes).length;
+  const s = config.relay.smarthost;
+  const via = s ? `smarthost ${s.mx ? s.host : `[${s.host}]`}:${s.port}${s.user ? ` as ${s.user}` : ''}` : 'MX records';
+  return `other domains through ${via}${routes > 0 ? `, ${routes} static route${routes === 1 ? '' : 's'}` : ''}`;
 }
 
 /** A refusal of the control socket is one line for the operator, like a configuration problem (exit code 2). */
