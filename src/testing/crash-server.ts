@@ -192,3 +192,55 @@ export class CrashServer {
     return this.#d.stop('SIGTERM', timeoutMs);
   }
 }
+
+/** How one scheduled kill is triggered (killOnce). */
+export interface KillPlan {
+  /** 'mid-data' and 'after-dot' are armed on the clients' KillSwitch; anything else needs `arm` or `immediate`. */
+  readonly kind: string;
+  /** Kill at once ('random'). */
+  readonly immediate: boolean;
+  /** Delay after the dot for 'after-dot' (0: at once). */
+  readonly afterDotMs: number;
+  /** How long to wait for the trigger before killing anyway (named "random (… not reached)"). */
+  readonly armMs: number;
+  /** Arms a trigger of the test's own (deliveries seen, messages relayed); returns its cancel. */
+  readonly arm?: (fire: (what: string) => void) => () => void;
+}
+
+/**
+ * Kills the server once, when `plan` says, and waits for its exit: resolves to how it was triggered and how it
+ * ended (the shared step of the crash tests).
+ *
+ * @example
+ * ```ts
+ * const { how, end } = await killOnce(server, kills, { kind: 'random', immediate: true, afterDotMs: 0, armMs: 5000 });
+ * ```
+ */
+export async function killOnce(server: CrashServer, kills: KillSwitchLike, plan: KillPlan): Promise<{ how: string; end: ChildEnd }> {
+  let cancel = (): void => {};
+  let fallback: NodeJS.Timeout | undefined;
+  const how = await new Promise<string>((resolve) => {
+    const fire = (what: string): void => {
+      if (server.killNow()) resolve(what);
+    };
+    const gone = (): void => resolve('(the server had already exited)');
+    void server.exited(plan.armMs + 10_000).then(gone, gone);
+    if (plan.immediate) fallback = setTimeout(() => fire(plan.kind), 0);
+    else fallback = setTimeout(() => fire(`random (${plan.kind} not reached in ${plan.armMs} ms)`), plan.armMs);
+    if (plan.kind === 'mid-data') kills.arm('mid-data', () => fire('mid-data'));
+    else if (plan.kind === 'after-dot') {
+      kills.arm('after-dot', () => (plan.afterDotMs === 0 ? fire('after-dot') : setTimeout(() => fire('after-dot'), plan.afterDotMs)));
+    } else if (plan.arm) cancel = plan.arm(fire);
+  });
+  clearTimeout(fallback);
+  kills.disarm('mid-data');
+  kills.disarm('after-dot');
+  cancel();
+  return { how, end: await server.exited() };
+}
+
+/** What killOnce needs of crash-load.ts's KillSwitch. */
+export interface KillSwitchLike {
+  arm(point: 'mid-data' | 'after-dot', fire: () => void): void;
+  disarm(point: 'mid-data' | 'after-dot'): void;
+}

@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { prng } from '../../src/testing/golden-gen-lib.js';
 import { runCli, tempDir } from '../../src/testing/app-cli.js';
 import { KillSwitch, Ledger, LoadClient, type ClientStats } from '../../src/testing/crash-load.js';
-import { CrashServer } from '../../src/testing/crash-server.js';
+import { CrashServer, killOnce } from '../../src/testing/crash-server.js';
 import { smtpSinkMissing, startSmtpSink } from '../../src/testing/smtp-sink.js';
 import { verifyRelay } from '../../src/testing/relay-crash-verify.js';
 
@@ -135,33 +135,24 @@ test('postroom start relays every acknowledged message to smtp-sink at least onc
       if (Date.now() > loadDeadline) break;
       await sleep(step.uptimeMs);
     }
-    let cancel = (): void => {};
-    let fallback: NodeJS.Timeout | undefined;
-    const how = await new Promise<string>((resolve) => {
-      const fire = (what: string): void => {
-        if (server.killNow()) resolve(what);
-      };
-      const gone = (): void => resolve('(the server had already exited)');
-      void server.exited(ARM_MS + 10_000).then(gone, gone);
-      if (step.kind === 'random' || step.kind === 'load-end') fallback = setTimeout(() => fire(step.kind), 0);
-      else fallback = setTimeout(() => fire(`random (${step.kind} not reached in ${ARM_MS} ms)`), ARM_MS);
-      if (step.kind === 'mid-data') kills.arm('mid-data', () => fire('mid-data'));
-      else if (step.kind === 'after-dot') {
-        kills.arm('after-dot', () => (step.afterDotMs === 0 ? fire('after-dot') : setTimeout(() => fire('after-dot'), step.afterDotMs)));
-      } else if (step.kind === 'relaying') {
-        // smtp-sink counts a message when it has dumped it, as it answers 250: kill right after (polled every ms).
-        const goal = sink.count() + step.relayed;
-        const poll = setInterval(() => {
-          if (sink.count() >= goal) fire('relaying');
-        }, 1);
-        cancel = () => clearInterval(poll);
-      }
+    const { how, end } = await killOnce(server, kills, {
+      kind: step.kind,
+      immediate: step.kind === 'random' || step.kind === 'load-end',
+      afterDotMs: step.afterDotMs,
+      armMs: ARM_MS,
+      ...(step.kind === 'relaying'
+        ? {
+            arm: (fire: (what: string) => void) => {
+              // smtp-sink counts a message when it has dumped it, as it answers 250: kill right after (polled every ms).
+              const goal = sink.count() + step.relayed;
+              const poll = setInterval(() => {
+                if (sink.count() >= goal) fire('relaying');
+              }, 1);
+              return () => clearInterval(poll);
+            },
+          }
+        : {}),
     });
-    clearTimeout(fallback);
-    kills.disarm('mid-data');
-    kills.disarm('after-dot');
-    cancel();
-    const end = await server.exited();
     if (end.signal !== 'SIGKILL') selfExits.push(`pid ${end.pid} exited by itself (code ${end.code}, signal ${end.signal}):\n${end.stderrTail}`);
     // Down for a while (at least 50 ms, so the sink's counter, read through a pipe, has caught up with the dead
     // server's last message before the count is taken).

@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { prng } from '../../src/testing/golden-gen-lib.js';
 import { runCli, tempDir } from '../../src/testing/app-cli.js';
 import { KillSwitch, Ledger, LoadClient, type ClientStats } from '../../src/testing/crash-load.js';
-import { CrashServer } from '../../src/testing/crash-server.js';
+import { CrashServer, killOnce } from '../../src/testing/crash-server.js';
 import { verifyCrash } from '../../src/testing/crash-verify.js';
 
 const CLIENTS = 8;
@@ -119,26 +119,13 @@ test('postroom start loses no acknowledged message and delivers none twice when 
   for (const step of plan) {
     if (Date.now() > loadDeadline) break;
     await sleep(step.uptimeMs);
-    let cancelDeliveries = (): void => {};
-    let fallback: NodeJS.Timeout | undefined;
-    const how = await new Promise<string>((resolve) => {
-      const fire = (what: string): void => {
-        if (server.killNow()) resolve(what);
-      };
-      const gone = (): void => resolve('(the server had already exited)');
-      void server.exited(ARM_MS + 10_000).then(gone, gone);
-      if (step.kind === 'random') fallback = setTimeout(() => fire('random'), 0);
-      else fallback = setTimeout(() => fire(`random (${step.kind} not reached in ${ARM_MS} ms)`), ARM_MS);
-      if (step.kind === 'mid-data') kills.arm('mid-data', () => fire('mid-data'));
-      else if (step.kind === 'after-dot') {
-        kills.arm('after-dot', () => (step.afterDotMs === 0 ? fire('after-dot') : setTimeout(() => fire('after-dot'), step.afterDotMs)));
-      } else if (step.kind === 'delivering') cancelDeliveries = server.onDeliveries(step.deliveries, () => fire('delivering'));
+    const { how, end } = await killOnce(server, kills, {
+      kind: step.kind,
+      immediate: step.kind === 'random',
+      afterDotMs: step.afterDotMs,
+      armMs: ARM_MS,
+      ...(step.kind === 'delivering' ? { arm: (fire: (what: string) => void) => server.onDeliveries(step.deliveries, () => fire('delivering')) } : {}),
     });
-    clearTimeout(fallback);
-    kills.disarm('mid-data');
-    kills.disarm('after-dot');
-    cancelDeliveries();
-    const end = await server.exited();
     if (end.signal === 'SIGKILL') done.push(how);
     else selfExits.push(`pid ${end.pid} exited by itself (code ${end.code}, signal ${end.signal}):\n${end.stderrTail}`);
     await sleep(step.downMs);
