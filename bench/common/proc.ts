@@ -166,3 +166,35 @@ export function memoryMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 }
 
 export { alive } from '../../src/testing/peers.js';
+
+/**
+ * The CPU of each thread between two `threadCpu` readings (threads that started meanwhile count from zero).
+ *
+ * @example
+ * ```ts
+ * const t0 = threadCpu(pid); runLoad(); const used = threadsSince(t0, threadCpu(pid));
+ * ```
+ */
+export function threadsSince(before: Map<string, Cpu>, after: Map<string, Cpu>): Map<string, Cpu> {
+  const out = new Map<string, Cpu>();
+  for (const [name, cpu] of after) out.set(name, cpuSince(before.get(name) ?? { user: 0, system: 0 }, cpu));
+  return out;
+}
+
+/**
+ * A markdown table of each thread's CPU per message (ms, user + system), busiest first.
+ *
+ * @example
+ * ```ts
+ * console.log(threadTable(threadsSince(t0, threadCpu(pid)), 10_000));
+ * ```
+ */
+export function threadTable(threads: Map<string, Cpu>, messages: number): string {
+  const lines = ['| postroom thread | CPU per message (ms): user + system |', '|---|---:|'];
+  const per = (s: number) => ((s * 1000) / messages).toFixed(3);
+  for (const [name, cpu] of [...threads].sort((a, b) => b[1].user + b[1].system - (a[1].user + a[1].system))) {
+    if (cpu.user + cpu.system === 0) continue;
+    lines.push(`| ${name} | ${per(cpu.user + cpu.system)} (${per(cpu.user)} + ${per(cpu.system)}) |`);
+  }
+  return lines.join('\n');
+}

@@ -26,7 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad, smtpSourceArgs, SMTP_SOURCE, type LoadResult, type LoadSpec } from '../smtp/load.js';
-import { cpuSince, memoryMiB, threadCpu, treeCpu, type Cpu } from '../common/proc.js';
+import { cpuSince, memoryMiB, threadCpu, threadsSince, threadTable, treeCpu, type Cpu } from '../common/proc.js';
 import { summarizeProfile } from '../common/profile.js';
 import { postfixMissing } from '../../src/testing/postfix.js';
 import { smtpSinkMissing, startSmtpSink } from '../../src/testing/smtp-sink.js';
@@ -63,12 +63,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function spec(target: string, bodyBytes: number): LoadSpec {
   return { target, recipient: RECIPIENT, messages, sessions, bodyBytes, reuseConnections: true };
-}
-
-function threadsSince(before: Map<string, Cpu>, after: Map<string, Cpu>): Map<string, Cpu> {
-  const out = new Map<string, Cpu>();
-  for (const [name, cpu] of after) out.set(name, cpuSince(before.get(name) ?? { user: 0, system: 0 }, cpu));
-  return out;
 }
 
 /** One load through `relay`; afterwards the queue must be empty and the sink must hold exactly the messages sent. */
@@ -139,16 +133,6 @@ function table(bodyBytes: number, rows: [Row, Row[]][], base: Row | undefined, c
   return lines.join('\n');
 }
 
-function threadTable(r: Row): string {
-  const lines = ['| postroom thread | CPU per message (ms): user + system |', '|---|---:|'];
-  const n = r.load.delivered;
-  for (const [name, cpu] of [...r.threads!].sort((a, b) => b[1].user + b[1].system - (a[1].user + a[1].system))) {
-    if (cpu.user + cpu.system === 0) continue;
-    lines.push(`| ${name} | ${ms(cpu, n).toFixed(3)} (${((cpu.user * 1000) / n).toFixed(3)} + ${((cpu.system * 1000) / n).toFixed(3)}) |`);
-  }
-  return lines.join('\n');
-}
-
 async function main(): Promise<void> {
   if (!existsSync(SMTP_SOURCE)) throw new Error(`No ${SMTP_SOURCE}: install Debian's postfix package (apt-get install postfix), which ships smtp-source`);
   const noSink = smtpSinkMissing();
@@ -196,7 +180,7 @@ async function main(): Promise<void> {
         '',
         'Per thread, from /proc/PID/task (the measured run above, without the profiler):',
         '',
-        threadTable(first!),
+        threadTable(first!.threads!, first!.load.delivered),
         '',
         file ? summarizeProfile(path.join(dir, file)) : '(no profile was written)',
       ].join('\n'),

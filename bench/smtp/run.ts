@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { runLoad, smtpSourceArgs, SMTP_SOURCE, type LoadResult, type LoadSpec } from './load.js';
 import { postfixMissing, startPostfix } from './postfix.js';
 import { startPostroom, type PostroomInstance } from './postroom.js';
-import { cpuSince, memoryMiB, threadCpu, type Cpu } from '../common/proc.js';
+import { memoryMiB, threadCpu, threadsSince, threadTable, type Cpu } from '../common/proc.js';
 import { summarizeProfile } from '../common/profile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -73,12 +73,6 @@ async function postfixRun(round: number): Promise<Row> {
   } finally {
     await pf.stop();
   }
-}
-
-function threadsSince(before: Map<string, Cpu>, after: Map<string, Cpu>): Map<string, Cpu> {
-  const out = new Map<string, Cpu>();
-  for (const [name, cpu] of after) out.set(name, cpuSince(before.get(name) ?? { user: 0, system: 0 }, cpu));
-  return out;
 }
 
 /** One postroom load in a fresh directory; checks afterwards, through `postroom status`, that all was delivered. */
@@ -129,16 +123,6 @@ function throughputTable(rows: [Row, Row[]][], base: Row | undefined): string {
         `${((r.load.cpu.user * 1000) / n).toFixed(2)} + ${((r.load.cpu.system * 1000) / n).toFixed(2)} | ${r.peakRssMiB?.toFixed(0) ?? '—'} | ` +
         `${base ? `${(rate(r) / rate(base)).toFixed(2)}×` : '—'} |`,
     );
-  }
-  return lines.join('\n');
-}
-
-function threadTable(r: Row): string {
-  const lines = ['| postroom thread | CPU per message (ms): user + system |', '|---|---:|'];
-  const n = r.load.delivered;
-  for (const [name, cpu] of [...r.threads!].sort((a, b) => b[1].user + b[1].system - (a[1].user + a[1].system))) {
-    if (cpu.user + cpu.system === 0) continue;
-    lines.push(`| ${name} | ${ms(cpu, n).toFixed(3)} (${((cpu.user * 1000) / n).toFixed(3)} + ${((cpu.system * 1000) / n).toFixed(3)}) |`);
   }
   return lines.join('\n');
 }
@@ -206,7 +190,7 @@ async function main(): Promise<void> {
       '',
       'Per thread, from /proc/PID/task (the measured run above, without the profiler):',
       '',
-      threadTable(pr),
+      threadTable(pr.threads!, pr.load.delivered),
       '',
       file ? summarizeProfile(path.join(dir, file)) : '(no profile was written)',
     ].join('\n');
