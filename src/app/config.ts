@@ -22,7 +22,6 @@ import {
   domainName,
   duration,
   filePath,
-  hopAddress,
   hostName,
   integer,
   listen,
@@ -40,16 +39,13 @@ import {
 export type { ListenAddress, LogLevel } from './config-schema.js';
 
 export type { Config, ConfigFlags, Pop3Config, RelayConfig, RouteConfig, ServiceName, SmtpConfig } from './config-types.js';
-import type { Config, ConfigFlags, RouteConfig, ServiceName } from './config-types.js';
-import type { TlsMode } from '../smtp/client/index.js';
+import type { Config, ConfigFlags, ServiceName } from './config-types.js';
+import { bad, ConfigError, key, type Draft, type KeySpec } from './config-keys.js';
+import { applyRoutes, checkRoutes, RELAY_KEYS } from './config-relay.js';
 
-/** A configuration problem; the message is one line, without the `postroom: ` prefix. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from './config-keys.js';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? (T[K] extends readonly unknown[] ? T[K] : Mutable<T[K]>) : T[K] };
-type Draft = Mutable<Config>;
+
 
 /** The machine's host name when it is a usable one, else `localhost`. */
 function machineHostname(): string {
@@ -149,19 +145,7 @@ const authWithoutTls: ValueType<AuthWithoutTls> = {
   },
 };
 
-/** TLS policy of a next hop. */
-const tlsMode = oneOf<TlsMode>('none', 'opportunistic', 'required', 'implicit');
 
-interface KeySpec {
-  readonly key: string;
-  readonly flag?: keyof ConfigFlags;
-  readonly type: ValueType<unknown>;
-  apply(c: Draft, v: unknown): void;
-}
-
-function key<T>(name: string, type: ValueType<T>, apply: (c: Draft, v: T) => void, flag?: keyof ConfigFlags): KeySpec {
-  return { key: name, type, apply: apply as (c: Draft, v: unknown) => void, ...(flag ? { flag } : {}) };
-}
 
 const LISTEN_FLAGS: Record<ServiceName, keyof ConfigFlags> = {
   smtp: 'smtpListen',
@@ -218,66 +202,11 @@ export const KEYS: readonly KeySpec[] = [
   key('queue.bounce_size_limit', size(), (c, v) => (c.queue.bounceSizeLimit = v)),
   key('queue.concurrency', integer(1, 10_000), (c, v) => (c.queue.concurrency = v)),
   key('queue.deliver_at_receipt', boolean, (c, v) => (c.queue.deliverAtReceipt = v)),
-  key('relay.smarthost', { ...hopAddress, parse: (v, ctx) => (v === '' ? null : hopAddress.parse(v, ctx)) }, (c, v) => {
-    c.relay.smarthost = v === null ? null : { ...(c.relay.smarthost ?? defaultRoute()), ...v };
-  }, 'smarthost'),
-  ...routeKeys('relay.smarthost_', (c) => (c.relay.smarthost ??= { ...defaultRoute(), host: '' })),
-  key('relay.tls', tlsMode, (c, v) => (c.relay.tls = v)),
-  key('relay.mx_port', integer(1, 65535), (c, v) => (c.relay.mxPort = v)),
-  key('relay.destination_concurrency', integer(1, 1000), (c, v) => (c.relay.destinationConcurrency = v)),
-  key('relay.recipient_limit', integer(1, 1000), (c, v) => (c.relay.recipientLimit = v)),
-  key('relay.connect_timeout', duration(100), (c, v) => (c.relay.connectTimeoutMs = v)),
-  key('relay.connection_cache_time', duration(), (c, v) => (c.relay.connectionCacheTimeMs = v)),
+  ...RELAY_KEYS,
   key('store.inline_max_bytes', size(), (c, v) => (c.store.inlineMaxBytes = v)),
 ];
 
-/** The keys of one route table (`routes."example.net".tls`) or of the smarthost (`relay.smarthost_tls`). */
-function routeKeys(prefix: string, route: (c: Draft) => Mutable<RouteConfig>): KeySpec[] {
-  return [
-    key(`${prefix}tls`, tlsMode, (c, v) => (route(c).tls = v)),
-    key(`${prefix}user`, { expected: 'a user name', parse: (v) => (typeof v === 'string' && v !== '' && !/[\0\r\n]/.test(v) ? v : BAD) }, (c, v) => (route(c).user = v)),
-    key(`${prefix}password_file`, filePath, (c, v) => (route(c).passwordFile = v)),
-    key(`${prefix}ca_file`, filePath, (c, v) => (route(c).caFile = v)),
-  ];
-}
 
-/** A route before its keys are read: STARTTLS when offered, no AUTH (Postfix's smtp_tls_security_level = may). */
-function defaultRoute(): Mutable<RouteConfig> {
-  return { host: '', port: 25, mx: false, tls: 'opportunistic', user: null, passwordFile: null, caFile: null };
-}
-
-/**
- * Reads the `routes` table: `routes."example.net" = "[127.0.0.1]:2526"`, or a table with `host` and the keys of
- * `routeKeys` (`[routes."example.net"]` then `host = "…"`, `tls = "none"`). Domain names contain dots, so routes
- * are read before the file's keys are flattened.
- */
-function applyRoutes(c: Draft, table: unknown, ctx: ValueContext): void {
-  if (table === null || typeof table !== 'object' || Array.isArray(table)) throw bad('routes', table, 'a table of domain = "host:port"');
-  for (const [name, value] of Object.entries(table as Record<string, unknown>)) {
-    const domain = domainName.parse(name, ctx);
-    if (domain === BAD) throw bad(`routes.${JSON.stringify(name)}`, name, domainName.expected);
-    const where = `routes.${JSON.stringify(domain)}`;
-    const r = defaultRoute();
-    const fields: Record<string, unknown> = typeof value === 'string' ? { host: value } : (value as Record<string, unknown>);
-    if (fields === null || typeof fields !== 'object' || Array.isArray(fields) || !('host' in fields)) {
-      throw bad(where, value, `"host:port" or a table with host = "host:port"`);
-    }
-    for (const [k, v] of Object.entries(fields)) {
-      if (k === 'host') {
-        const hop = hopAddress.parse(v, ctx);
-        if (hop === BAD) throw bad(`${where}.host`, v, hopAddress.expected);
-        Object.assign(r, hop);
-        continue;
-      }
-      const spec = routeKeys('', () => r).find((s) => s.key === k);
-      if (!spec) throw bad(`${where}.${k}`, v, 'a known key: host, tls, user, password_file or ca_file');
-      const parsed = spec.type.parse(v, ctx);
-      if (parsed === BAD) throw bad(`${where}.${k}`, v, spec.type.expected);
-      spec.apply(c, parsed);
-    }
-    c.relay.routes = { ...c.relay.routes, [domain]: r };
-  }
-}
 
 const FLAG_NAMES: Record<keyof ConfigFlags, string> = {
   config: '--config',
@@ -294,9 +223,6 @@ const FLAG_NAMES: Record<keyof ConfigFlags, string> = {
   logLevel: '--log-level',
 };
 
-function bad(name: string, value: unknown, expected: string): ConfigError {
-  return new ConfigError(`config: ${name} = ${showValue(value)}: expected ${expected}`);
-}
 
 function setValue(c: Draft, spec: KeySpec, name: string, value: unknown, ctx: ValueContext): void {
   const v = spec.type.parse(value, ctx);
@@ -387,14 +313,7 @@ export function checkConfig(c: Config): Config {
     throw bad('queue.max_backoff', `${c.queue.maxBackoffMs / 1000}s`, `a duration of at least queue.min_backoff (${c.queue.minBackoffMs / 1000}s)`);
   }
   if (c.domains.length === 0) throw bad('domains', [], 'at least one domain name');
-  const routes: [string, RouteConfig | null][] = [['relay.smarthost', c.relay.smarthost], ...Object.entries(c.relay.routes).map(([d, r]): [string, RouteConfig] => [`routes.${JSON.stringify(d)}`, r])];
-  for (const [where, r] of routes) {
-    if (r === null) continue;
-    if (r.host === '') throw new ConfigError(`config: ${where} = (unset): expected a next hop when ${where}_* keys are set`);
-    if ((r.user === null) !== (r.passwordFile === null)) {
-      throw new ConfigError(`config: ${where}: expected both user and password_file, or neither`);
-    }
-  }
+  checkRoutes(c);
   if (c.pop3.maxAuthLineLength < c.pop3.maxLineLength) {
     throw bad('pop3.max_auth_line_length', c.pop3.maxAuthLineLength, `a whole number of at least pop3.max_line_length (${c.pop3.maxLineLength})`);
   }
