@@ -174,8 +174,9 @@ abstract class TransactionSession implements SmtpSession {
     const max = this.ctx.maxReceived;
     let loop = false;
     const user = this.user;
-    const head: Omit<Envelope, 'receivedAt'> = {
+    const env: Envelope = {
       from,
+      receivedAt: now(),
       rcpts: this.rcpts,
       ...(opts.ret ? { ret: opts.ret } : {}),
       ...(opts.envid !== undefined ? { envid: opts.envid } : {}),
@@ -193,7 +194,7 @@ abstract class TransactionSession implements SmtpSession {
     const atOnce = this.ctx.deps.atOnce;
     const targets = atOnce?.targets(this.rcpts, this.#expansions) ?? null;
     const atOnceId = targets ? newQueueId() : '';
-    const delivery = targets && atOnce ? atOnce.begin(atOnceId, { ...head, receivedAt: now() }, targets) : null;
+    const delivery = targets && atOnce ? atOnce.begin(atOnceId, env, targets) : null;
     async function* counted(): AsyncGenerator<Buffer> {
       for await (const raw of body) {
         const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as string);
@@ -220,7 +221,6 @@ abstract class TransactionSession implements SmtpSession {
       if (err instanceof BlobTooLargeError) throw tooBig();
       throw err;
     }
-    const env: Envelope = { ...head, receivedAt: now() };
     // On an error the blob is left alone: if the enqueue committed but its fsync failed, the row may point to it.
     // A blob without a row is collected by the store at start.
     const delivered = delivery !== null && (await delivery.commit(blob));

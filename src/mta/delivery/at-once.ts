@@ -20,8 +20,9 @@
 import type { BlobRef, Envelope, EnvelopeRcpt, PartIndex, Store } from '../../store/index.js';
 import type { MtaLogger } from '../deps.js';
 import type { Expansion, LocalTarget } from './aliases.js';
-import { PartIndexer } from './stored-body.js';
-import { traceFields } from './trace.js';
+import { deliveryId } from './local.js';
+import { BareLfCheck, PartIndexer } from './stored-body.js';
+import { deliveryTrace } from './trace.js';
 
 export interface AtOnceOptions {
   readonly store: Pick<Store, 'mailbox' | 'appendAll'>;
@@ -42,9 +43,6 @@ export interface AtOnceDelivery {
   /** Writes the copies (durable when it resolves): true; false when the message must take the queue instead. */
   commit(blob: BlobRef): Promise<boolean>;
 }
-
-const LF = 0x0a;
-const CR = 0x0d;
 
 /** Offsets of an index computed behind a trace of another length. */
 function shifted(parts: PartIndex, delta: number): PartIndex {
@@ -86,34 +84,25 @@ export function createAtOnce(o: AtOnceOptions) {
     /** Starts the delivery of message `id` to `targets` (one per recipient of `env`, as `targets()` gave). */
     begin(id: string, env: AtOnceEnvelope, targets: readonly LocalTarget[]): AtOnceDelivery {
       const traces = env.rcpts.map((r, i) =>
-        traceFields({
-          sender: env.from,
-          deliveredTo: targets[i]!.address,
-          rcpt: r.address,
-          helo: env.client.helo,
-          ip: env.client.ip,
-          hostname: o.hostname,
-          protocol: env.client.protocol,
+        deliveryTrace(env, {
           queueId: id,
+          rcpt: r.address,
+          deliveredTo: targets[i]!.address,
+          hostname: o.hostname,
           date: env.receivedAt,
           ...(o.tzOffsetMinutes !== undefined ? { tzOffsetMinutes: o.tzOffsetMinutes } : {}),
         }),
       );
       const indexer = new PartIndexer();
       indexer.write(traces[0]!);
-      let prevCR = false;
+      const check = new BareLfCheck();
       let crlf = true;
       return {
         write(chunk) {
           if (!crlf || chunk.length === 0) return;
-          for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
-            if (!(i === 0 ? prevCR : chunk[i - 1] === CR)) {
-              crlf = false; // local.ts writes a CRLF copy of such a body: the queue's way
-              return;
-            }
-          }
-          indexer.write(chunk);
-          prevCR = chunk[chunk.length - 1] === CR;
+          // A bare LF: local.ts writes a CRLF copy of such a body, the queue's way.
+          crlf = check.push(chunk);
+          if (crlf) indexer.write(chunk);
         },
         async commit(blob) {
           if (!crlf) return false;
@@ -128,7 +117,7 @@ export function createAtOnce(o: AtOnceOptions) {
                   receivedAt: env.receivedAt,
                   prefix: traces[i]!,
                   parts: shifted(parts, traces[i]!.length - traces[0]!.length),
-                  deliveryId: `${id}:${t.address}`,
+                  deliveryId: deliveryId(id, t.address),
                 },
               })),
             );

@@ -18,7 +18,7 @@ interface Idle {
 
 /** What the cache needs. */
 export interface ConnectionCacheOptions {
-  /** How long a connection may wait idle (default 2 s; Postfix's smtp_connection_cache_time_limit). */
+  /** How long a connection may wait idle (default 2 s; Postfix's smtp_connection_cache_time_limit; 0: no reuse). */
   readonly idleMs?: number;
   /** Transactions per connection before it is closed (default 100). */
   readonly maxUses?: number;
@@ -62,9 +62,16 @@ export class ConnectionCache {
     return undefined;
   }
 
-  /** Returns a connection after a transaction: kept idle when usable and under its use limit, else quit. */
+  /**
+   * Returns a connection after a transaction: kept idle when usable and under its use limit (and reuse is on),
+   * else quit; a connection that failed is closed at once.
+   */
   give(key: string, conn: SmtpConnection, uses: number): void {
-    if (this.#closed || !conn.usable || uses >= this.#maxUses) {
+    if (!conn.usable) {
+      conn.destroy();
+      return;
+    }
+    if (this.#closed || uses >= this.#maxUses || this.#idleMs <= 0) {
       void conn.quit();
       return;
     }

@@ -32,7 +32,7 @@ import type { MtaLogger } from '../deps.js';
 import type { DeliveryAgent } from './agent.js';
 import type { AddressResolver, LocalTarget } from './aliases.js';
 import { indexStored, PartIndexer, storedBody } from './stored-body.js';
-import { traceFields } from './trace.js';
+import { deliveryTrace } from './trace.js';
 
 export interface LocalDeliveryOptions {
   readonly store: Pick<Store, 'blobs' | 'mailbox'>;
@@ -53,6 +53,19 @@ export interface LocalDeliveryOptions {
 
 type TargetOutcome = 'delivered' | 'deferred';
 
+/**
+ * The id that makes a mailbox append idempotent: one copy per queue item and final mailbox (a retry after a crash
+ * stores nothing twice; two recipients that expand to one mailbox get one copy).
+ *
+ * @example
+ * ```ts
+ * deliveryId('Q1', 'ann@example.org') === 'Q1:ann@example.org';
+ * ```
+ */
+export function deliveryId(queueId: string, mailbox: string): string {
+  return `${queueId}:${mailbox}`;
+}
+
 /** The client's reverse DNS name for the Received line (undefined: unknown, the IP is written). */
 type ClientName = () => Promise<string | undefined>;
 
@@ -67,20 +80,15 @@ type ClientName = () => Promise<string | undefined>;
  */
 export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
   const deliverCopy = async (item: QueueItem, rcpt: QueueRcpt, target: LocalTarget, body: () => Promise<Readable>, clientName: ClientName): Promise<void> => {
-    const env = item.envelope;
     const date = o.now();
     const ptr = await clientName();
-    const trace = traceFields({
-      sender: env.from,
-      deliveredTo: target.address,
-      rcpt: rcpt.address,
-      helo: env.client.helo,
-      ip: env.client.ip,
-      ...(ptr ? { ptr } : {}),
-      hostname: o.hostname,
-      protocol: env.client.protocol,
+    const trace = deliveryTrace(item.envelope, {
       queueId: item.id,
+      rcpt: rcpt.address,
+      deliveredTo: target.address,
+      hostname: o.hostname,
       date,
+      ...(ptr ? { ptr } : {}),
       ...(o.tzOffsetMinutes !== undefined ? { tzOffsetMinutes: o.tzOffsetMinutes } : {}),
     });
     if (o.maxBytes !== undefined && trace.length + item.body.size > o.maxBytes) throw new BlobTooLargeError(o.maxBytes);
@@ -110,7 +118,7 @@ export function createLocalDelivery(o: LocalDeliveryOptions): DeliveryAgent {
     const rec = await mailbox.append(blob, {
       receivedAt: date,
       parts: indexer.finish(),
-      deliveryId: `${item.id}:${target.address}`,
+      deliveryId: deliveryId(item.id, target.address),
       ...(crlf ? { prefix: trace } : {}),
     });
     // Already delivered by an earlier attempt (crash before settle): the store returned the first message. (An

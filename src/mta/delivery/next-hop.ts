@@ -135,15 +135,15 @@ async function mxHops(domain: string, p: NextHopPolicy, via: Omit<Hop, 'address'
     ordered = ordered.filter((r) => r.priority < self.priority);
     if (ordered.length === 0) return { permanent: true, code: 554, enhanced: '5.4.6', text: `Mail for ${domain} loops back to myself` };
   }
+  // Every exchange's addresses at once (in order of preference when they are put together).
+  const found = await Promise.all(ordered.map((r) => addressesOf(r.exchange, p.dns).catch(() => null)));
   const hops: Hop[] = [];
   let failures = 0;
-  for (const r of ordered) {
-    try {
-      for (const address of await addressesOf(r.exchange, p.dns)) hops.push({ ...via, address, name: r.exchange.replace(/\.$/, '') });
-    } catch {
-      failures++;
-    }
-  }
+  ordered.forEach((r, i) => {
+    const addresses = found[i];
+    if (addresses === null || addresses === undefined) failures++;
+    else for (const address of addresses) hops.push({ ...via, address, name: r.exchange.replace(/\.$/, '') });
+  });
   if (hops.length === 0) {
     return failures > 0 ? temporary(`DNS lookup of the mail hosts of ${domain} failed`) : temporary(`No address for the mail hosts of ${domain}`);
   }

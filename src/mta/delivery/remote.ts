@@ -20,7 +20,6 @@
  *   _limit 20); idle connections are kept for reuse (connection-cache.ts).
  * - The lease `signal` aborts a transaction in progress (its connection is destroyed, the recipients deferred).
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { QueueItem, QueueRcpt, RcptResult } from '../../store/index.js';
 import { DowngradeError } from '../../mime/index.js';
@@ -36,7 +35,7 @@ import type { MtaLogger, SetTimer } from '../deps.js';
 import { domainOf } from '../address.js';
 import type { DeliveryAgent } from './agent.js';
 import { ConnectionCache } from './connection-cache.js';
-import type { Destination, Hop } from './next-hop.js';
+import type { Destination, Hop, RouteFailure } from './next-hop.js';
 import { receivedField } from './trace.js';
 
 export interface RemoteDeliveryOptions {
@@ -73,7 +72,11 @@ class Slots {
 
   async acquire(key: string): Promise<() => void> {
     while ((this.#busy.get(key) ?? 0) >= this.limit) {
-      await new Promise<void>((resolve) => this.#waiting.set(key, [...(this.#waiting.get(key) ?? []), resolve]));
+      await new Promise<void>((resolve) => {
+        const w = this.#waiting.get(key);
+        if (w) w.push(resolve);
+        else this.#waiting.set(key, [resolve]);
+      });
     }
     this.#busy.set(key, (this.#busy.get(key) ?? 0) + 1);
     let released = false;
@@ -101,15 +104,15 @@ const enhancedOf = (r: ClientReply): string => r.enhanced ?? `${Math.trunc(r.cod
  * policy and the certificates trusted for it, the name verified, the credentials), so a connection verified or
  * authenticated for one route is never lent to another with a different policy.
  */
-const hopKey = (h: Hop): string =>
-  createHash('sha256')
-    .update(JSON.stringify([h.address, h.port, h.tls, h.name, h.ca ?? null, h.auth?.user ?? null, h.auth?.pass ?? null]))
-    .digest('base64');
+const hopKey = (h: Hop): string => JSON.stringify([h.address, h.port, h.tls, h.name, h.ca ?? null, h.auth?.user ?? null, h.auth?.pass ?? null]);
 
 const hopName = (h: Hop): string => (h.name === h.address ? `[${h.address}]:${h.port}` : `${h.name}[${h.address}]:${h.port}`);
 
+/** Why every recipient of a transaction failed or waits (a route failure, or the last hop's). */
+type Failure = RouteFailure & { readonly remoteMta?: string };
+
 /** A failure of the whole transaction as the result of each recipient. */
-function failAll(rcpts: readonly QueueRcpt[], f: { permanent: boolean; code: number; enhanced: string; text: string; remoteMta?: string }): RcptResult[] {
+function failAll(rcpts: readonly QueueRcpt[], f: Failure): RcptResult[] {
   return rcpts.map((r) => ({
     rcpt: r.address,
     outcome: f.permanent ? 'failed' : 'deferred',
@@ -121,7 +124,7 @@ function failAll(rcpts: readonly QueueRcpt[], f: { permanent: boolean; code: num
 }
 
 /** How a client error ends the recipients when no other hop is left. */
-function errorFailure(err: unknown, hop: Hop): { permanent: boolean; code: number; enhanced: string; text: string; remoteMta?: string } {
+function errorFailure(err: unknown, hop: Hop): Failure {
   const where = hopName(hop);
   if (err instanceof SmtpClientError) {
     if (err.kind === 'smtputf8') return { permanent: true, code: 553, enhanced: '5.6.7', text: `${where}: the message needs SMTPUTF8 and the host does not offer it` };
@@ -163,7 +166,6 @@ function tryNextHop(err: unknown): boolean {
 export function createRemoteDelivery(o: RemoteDeliveryOptions): RemoteDelivery {
   const slots = new Slots(o.perDestination ?? 20);
   const maxRcpts = o.maxRcpts ?? 50;
-  const reuse = (o.connectionIdleMs ?? 2000) > 0;
   const cache = new ConnectionCache({
     setTimer: o.setTimer,
     idleMs: o.connectionIdleMs ?? 2000,
@@ -244,8 +246,7 @@ export function createRemoteDelivery(o: RemoteDeliveryOptions): RemoteDelivery {
         signal.addEventListener('abort', abort);
         try {
           const res = await lent.conn.send(envelope, source);
-          if (reuse) cache.give(hopKey(hop), lent.conn, lent.uses + 1);
-          else void lent.conn.quit();
+          cache.give(hopKey(hop), lent.conn, lent.uses + 1);
           return res.rcpts.map((r): RcptResult => {
             if (r.outcome === 'accepted') {
               return { rcpt: r.address, outcome: 'delivered', reply: replyLine(r.reply), remoteMta: hop.name, action: 'relayed', dsnPassedOn: res.dsn };
@@ -260,8 +261,7 @@ export function createRemoteDelivery(o: RemoteDeliveryOptions): RemoteDelivery {
             };
           });
         } catch (err) {
-          if (lent.conn.usable && reuse) cache.give(hopKey(hop), lent.conn, lent.uses + 1);
-          else lent.conn.destroy();
+          cache.give(hopKey(hop), lent.conn, lent.uses + 1);
           // A reused connection the peer closed while idle (its timeout) is not the hop's fault: once more, fresh.
           const dropped = err instanceof SmtpClientError && (err.kind === 'network' || (err.reply?.code === 421 && err.stage === 'mail'));
           if (lent.uses > 0 && dropped && !fresh && !signal.aborted) continue;
@@ -292,7 +292,9 @@ export function createRemoteDelivery(o: RemoteDeliveryOptions): RemoteDelivery {
       const byDomain = new Map<string, QueueRcpt[]>();
       for (const r of item.rcpts) {
         const d = domainOf(r.address).toLowerCase();
-        byDomain.set(d, [...(byDomain.get(d) ?? []), r]);
+        const list = byDomain.get(d);
+        if (list) list.push(r);
+        else byDomain.set(d, [r]);
       }
       const groups = new Map<string, { dest: Destination; rcpts: QueueRcpt[] }>();
       const results: RcptResult[] = [];

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { indexStored, PartIndexer, storedBody, toCrlf } from './stored-body.js';
+import { BareLfCheck, indexStored, PartIndexer, storedBody, toCrlf } from './stored-body.js';
 
 const collect = async (it: AsyncIterable<Buffer>): Promise<string> => {
   const out: Buffer[] = [];
@@ -50,4 +50,13 @@ test('indexStored indexes prefix + a CRLF body and stops at the first bare LF, a
   for (const chunks of [['a\nb'], ['a\r\n', '\n'], ['\n'], ['a\r\nb', '\nc']]) {
     assert.equal(await indexStored(prefix, Readable.from(chunks.map((c) => Buffer.from(c, 'latin1'))), new PartIndexer()), false, JSON.stringify(chunks));
   }
+});
+
+test('BareLfCheck finds a bare LF across chunk boundaries and lets CRLF and bare CR pass (the doc example)', () => {
+  const check = new BareLfCheck();
+  assert.equal(check.push(Buffer.from('a\r')), true);
+  assert.equal(check.push(Buffer.from('\nb\n')), false, 'the second LF is bare');
+  const ok = new BareLfCheck();
+  for (const c of ['x\r\n', '', 'y\r', '\n', 'bare\rcr\r\n']) assert.equal(ok.push(Buffer.from(c)), true, JSON.stringify(c));
+  assert.equal(new BareLfCheck().push(Buffer.from('\n')), false, 'an LF first in the body is bare');
 });

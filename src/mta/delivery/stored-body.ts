@@ -73,6 +73,30 @@ export class PartIndexer {
 }
 
 /**
+ * Finds a bare LF (an LF not after a CR) across chunk boundaries: the store keeps CRLF bodies as they are and
+ * writes a CRLF copy of any other (bare CR passes, as `toCrlf` leaves it).
+ *
+ * @example
+ * ```ts
+ * const check = new BareLfCheck();
+ * check.push(Buffer.from('a\r')) && check.push(Buffer.from('\nb\n')); // false: the second LF is bare
+ * ```
+ */
+export class BareLfCheck {
+  #prevCR = false;
+
+  /** False when `chunk` holds a bare LF (then the body needs a CRLF copy); true while every LF follows a CR. */
+  push(chunk: Buffer): boolean {
+    if (chunk.length === 0) return true;
+    for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
+      if (!(i === 0 ? this.#prevCR : chunk[i - 1] === CR)) return false;
+    }
+    this.#prevCR = chunk[chunk.length - 1] === CR;
+    return true;
+  }
+}
+
+/**
  * Feeds `prefix` and then `body` to `indexer`, as long as the body has no bare LF; returns false at the first bare
  * LF (the rest is not read: the caller must write a CRLF copy with `storedBody` and a fresh indexer instead).
  *
@@ -84,15 +108,11 @@ export class PartIndexer {
  */
 export async function indexStored(prefix: Buffer, body: AsyncIterable<Uint8Array | string>, indexer: PartIndexer): Promise<boolean> {
   indexer.write(prefix);
-  let prevCR = false;
+  const check = new BareLfCheck();
   for await (const raw of body) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw, 'latin1') : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
-    if (chunk.length === 0) continue;
-    for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
-      if (!(i === 0 ? prevCR : chunk[i - 1] === CR)) return false;
-    }
-    indexer.write(chunk);
-    prevCR = chunk[chunk.length - 1] === CR;
+    if (!check.push(chunk)) return false;
+    if (chunk.length > 0) indexer.write(chunk);
   }
   return true;
 }

@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { receivedField, traceFields } from './trace.js';
+import { deliveryTrace, receivedField, traceFields } from './trace.js';
+import { deliveryId } from './local.js';
 
 const base = {
   sender: 'ann@x.test',
@@ -46,4 +47,11 @@ test('receivedField is the relay trace: no for clause without one recipient, and
     receivedField({ helo: 'c.test', ip: '192.0.2.1', hostname: 'mx.y.test', protocol: 'ESMTP', queueId: 'Q1', date: new Date(0) }),
     'Received: from c.test (192.0.2.1 [192.0.2.1])\r\n\tby mx.y.test with ESMTP id Q1; Thu, 01 Jan 1970 00:00:00 +0000\r\n',
   );
+});
+
+test('deliveryTrace writes the trace fields of a received envelope, as traceFields does from its parts', () => {
+  const env = { from: 'ann@x.test', client: { helo: 'client.x.test', ip: '192.0.2.7', tls: true, protocol: 'ESMTPS' } };
+  const got = deliveryTrace(env, { queueId: 'Q123', rcpt: 'Bobby@y.test', deliveredTo: 'bob@y.test', hostname: 'mx.y.test', date: base.date });
+  assert.deepEqual(got, traceFields(base));
+  assert.equal(deliveryId('Q1', 'ann@example.org'), 'Q1:ann@example.org');
 });

@@ -18,6 +18,7 @@
  * HELO can never add a header field.
  */
 import { formatDate } from '../../mime/index.js';
+import type { Envelope } from '../../store/index.js';
 import { addressLiteral, unmapIPv4 } from '../address.js';
 
 /** What the trace fields say. */
@@ -68,6 +69,33 @@ export function receivedField(t: ReceivedInfo): string {
   const date = formatDate(t.date, t.tzOffsetMinutes ?? 0);
   const rcpt = t.rcpt !== undefined ? `\r\n\tfor <${clean(t.rcpt)}>;` : ';';
   return `Received: ${from}\r\n\t${by}${rcpt} ${date}\r\n`;
+}
+
+/**
+ * The trace fields of one delivered copy of a received message (local delivery, queued or at receipt).
+ *
+ * @example
+ * ```ts
+ * deliveryTrace(item.envelope, { queueId: item.id, rcpt: 'b@y.test', deliveredTo: 'b@y.test', hostname: 'mx.y.test', date: new Date() });
+ * ```
+ */
+export function deliveryTrace(
+  env: Pick<Envelope, 'from' | 'client'>,
+  o: { readonly queueId: string; readonly rcpt: string; readonly deliveredTo: string; readonly hostname: string; readonly date: Date; readonly ptr?: string; readonly tzOffsetMinutes?: number },
+): Buffer {
+  return traceFields({
+    sender: env.from,
+    deliveredTo: o.deliveredTo,
+    rcpt: o.rcpt,
+    helo: env.client.helo,
+    ip: env.client.ip,
+    ...(o.ptr ? { ptr: o.ptr } : {}),
+    hostname: o.hostname,
+    protocol: env.client.protocol,
+    queueId: o.queueId,
+    date: o.date,
+    ...(o.tzOffsetMinutes !== undefined ? { tzOffsetMinutes: o.tzOffsetMinutes } : {}),
+  });
 }
 
 /**
