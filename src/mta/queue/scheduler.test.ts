@@ -369,3 +369,33 @@ test('QueueRunner looks again after a second, not at the next poll, when a pass 
   await sys.tick(1000);
   assert.equal((await sys.inbox('bob@example.org')).length, 1, 'delivered a second later');
 });
+
+test('QueueRunner claims again the items a claim leased beyond its free slots, without waiting for the poll', async () => {
+  // A settle is visible to claims at once (its commit) but resolves later (its fsync): a claim made then returns
+  // fewer of this runner's own items than it has in flight, and more new items than it has free slots.
+  const local = fakeAgent(() => ({ outcome: 'delivered', reply: '250 ok' }));
+  const sys = await mtaSystem({ agents: { local }, runner: { pollMs: 60_000, concurrency: 4 }, start: false });
+  const settle = sys.store.queue.settle.bind(sys.store.queue);
+  const gates: (() => void)[] = [];
+  sys.store.queue.settle = async (...a) => {
+    await settle(...a);
+    await new Promise<void>((r) => gates.push(r));
+  };
+  for (let i = 0; i < 7; i++) await sys.send({ rcpts: ['bob@example.org'], body: message() });
+  let done = false;
+  const run = sys.runner.runOnce().finally(() => (done = true));
+  const until = async (f: () => boolean) => {
+    for (let i = 0; i < 1000 && !f(); i++) await new Promise((r) => setImmediate(r));
+  };
+  await until(() => gates.length === 4); // the first four are settled, their fsyncs pending
+  gates[0]!();
+  gates[1]!(); // two slots free; the claim sees three items left and two of its own still in flight
+  await until(() => gates.length === 6);
+  for (let i = 0; i < 1000 && !done; i++) {
+    for (const g of gates) g();
+    await new Promise((r) => setImmediate(r));
+  }
+  await run;
+  assert.deepEqual(await sys.store.queue.list(), [], 'every item delivered in one run');
+  assert.equal(local.calls.length, 7);
+});

@@ -196,7 +196,8 @@ export class QueueRunner {
         const fresh = candidates.slice(0, Math.max(0, this.#concurrency - this.#inFlight.size));
         // A short batch means nothing else is due; a full one holding only items this run attempted already (their
         // settle failed) is stuck on them. Items done while claiming were read stale: claim again.
-        more = items.length >= limit && (candidates.length > 0 || items.some(done));
+        // Candidates left over for want of a free slot are leased to this worker but not attempted: claim again.
+        more = (items.length >= limit && (candidates.length > 0 || items.some(done))) || candidates.length > fresh.length;
         if (this.#claims === 0) this.#doneWhileClaiming.clear();
         for (const item of fresh) {
           seen.add(item.id);
