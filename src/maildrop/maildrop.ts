@@ -25,6 +25,15 @@ import type { Mailbox, MailboxLock, MessageRecord } from '../store/index.js';
  */
 const READ_WHOLE_BYTES = 64 * 1024;
 
+/**
+ * Read-ahead (as a kernel reads ahead of a sequential file reader): a RETR that follows the previous one in
+ * snapshot order doubles the window, up to this many messages and bytes held per session; any other order starts
+ * again at one. Clients fetch a maildrop in order (fetchmail, getmail, poplib loops, mutt), so a whole maildrop is
+ * read in batches of up to 64 with one store call each, instead of one per message.
+ */
+const AHEAD_MESSAGES = 64;
+const AHEAD_BYTES = 128 * 1024;
+
 /** Where a maildrop's log lines go and whom they are about. */
 export interface MaildropContext {
   readonly log: Logger;
@@ -68,8 +77,13 @@ export class StoreMaildrop implements Pop3Maildrop {
   readonly #mailbox: Mailbox;
   readonly #lock: MailboxLock;
   readonly #ctx: MaildropContext;
-  /** The snapshot's uids, built on first use: a session that only lists its messages never needs them. */
-  #uids: ReadonlySet<string> | null = null;
+  /** Snapshot position by uid, built on first use: a session that only lists its messages never needs it. */
+  #index: ReadonlyMap<string, number> | null = null;
+  /** Messages read ahead and not yet taken, by uid (at most AHEAD_MESSAGES and AHEAD_BYTES). */
+  readonly #ahead = new Map<string, readonly Buffer[]>();
+  /** The snapshot position a sequential reader asks for next, and the current read-ahead window. */
+  #next = -1;
+  #window = 1;
   #releasing: Promise<void> | null = null;
   #released = false;
 
@@ -90,10 +104,15 @@ export class StoreMaildrop implements Pop3Maildrop {
     this.#ctx = ctx;
   }
 
+  /** The position of `uid` in this session's snapshot, or undefined when it is not in it. */
+  #positionOf(uid: string): number | undefined {
+    this.#index ??= new Map(this.messages.map((m, i) => [m.uid, i]));
+    return this.#index.get(uid);
+  }
+
   /** Whether `uid` is in this session's snapshot. */
   #inSnapshot(uid: string): boolean {
-    this.#uids ??= new Set(this.messages.map((m) => m.uid));
-    return this.#uids.has(uid);
+    return this.#positionOf(uid) !== undefined;
   }
 
   async open(uid: string, range?: { start: number; end: number }): Promise<Readable> {
@@ -105,13 +124,47 @@ export class StoreMaildrop implements Pop3Maildrop {
     }
   }
 
+  readReady(uid: string): readonly Buffer[] | undefined {
+    const whole = this.#ahead.get(uid);
+    if (whole) {
+      this.#ahead.delete(uid);
+      this.#next = this.#positionOf(uid)! + 1;
+    }
+    return whole;
+  }
+
   async read(uid: string): Promise<readonly Buffer[] | undefined> {
-    if (!this.#inSnapshot(uid)) throw new Error(`Cannot read message ${JSON.stringify(uid)}: not in this session's snapshot`);
+    const ready = this.readReady(uid);
+    if (ready) return ready;
+    const at = this.#positionOf(uid);
+    if (at === undefined) throw new Error(`Cannot read message ${JSON.stringify(uid)}: not in this session's snapshot`);
+    this.#window = at === this.#next ? Math.min(this.#window * 2, AHEAD_MESSAGES) : 1;
+    this.#ahead.clear();
+    // The window: this message, then those after it while they are small enough to read whole and fit the budget (a
+    // message too large to read whole is not read here: the server streams it, and its size does not count).
+    const uids = [uid];
+    let bytes = this.messages[at]!.size <= READ_WHOLE_BYTES ? this.messages[at]!.size : 0;
+    for (let i = at + 1; i < this.messages.length && uids.length < this.#window; i++) {
+      const m = this.messages[i]!;
+      if (m.size > READ_WHOLE_BYTES || bytes + m.size > AHEAD_BYTES) break;
+      uids.push(m.uid);
+      bytes += m.size;
+    }
+    let got: (readonly Buffer[] | undefined)[];
     try {
-      return await this.#mailbox.read(uid, READ_WHOLE_BYTES);
+      got = await this.#mailbox.readMany(uids, READ_WHOLE_BYTES).catch((err: unknown) => {
+        // A message read ahead may have been removed behind the lock (by the administrator): this one alone, then.
+        if (uids.length === 1) throw err;
+        this.#window = 1;
+        uids.length = 1;
+        return this.#mailbox.readMany(uids, READ_WHOLE_BYTES);
+      });
     } catch (err) {
       throw storeFailure(this.#ctx, err, 'read', { uid });
     }
+    for (let i = 1; i < uids.length; i++) if (got[i]) this.#ahead.set(uids[i]!, got[i]!);
+    this.#next = at + 1;
+    return got[0];
   }
 
   async commit(deleted: ReadonlySet<string>): Promise<void> {

@@ -20,8 +20,11 @@ export interface CommandSpec<S extends string, C> {
   readonly utf8?: boolean;
   /** The line may be as long as the reader's limit (AUTH with an initial response); otherwise `maxCommandBytes`. */
   readonly longLine?: boolean;
-  /** Runs the command; changes the state only after success; throws a ProtocolError to refuse. */
-  run(c: C, arg: string): Promise<void>;
+  /**
+   * Runs the command; changes the state only after success; throws (or rejects with) a ProtocolError to refuse. A
+   * command that can finish at once may return nothing (the engine then goes on without waiting a turn).
+   */
+  run(c: C, arg: string): Promise<void> | void;
   /**
    * Called instead of `run` when the engine refuses the command before running it (state, TLS): a command that
    * announces a payload (BDAT) consumes it here, so the payload is never read as commands.

@@ -164,16 +164,17 @@ export class DotStuffer {
   /** Stuffs one chunk; returns it unchanged (no copy) when no line in it starts with ".". */
   push(chunk: Buffer): Buffer {
     if (chunk.length === 0) return chunk;
-    const out: Buffer[] = [];
+    const leading = this.atLineStart && chunk[0] === DOT;
+    let at = chunk.indexOf(LF_DOT);
+    this.last = chunk[chunk.length - 1]!;
+    this.atLineStart = this.last === LF;
+    if (!leading && at < 0) return chunk; // the common case: no array, no copy
+    const out: Buffer[] = leading ? [B_DOT] : [];
     let run = 0;
-    if (this.atLineStart && chunk[0] === DOT) out.push(B_DOT);
-    for (let at = chunk.indexOf(LF_DOT); at >= 0; at = chunk.indexOf(LF_DOT, at + 1)) {
+    for (; at >= 0; at = chunk.indexOf(LF_DOT, at + 1)) {
       out.push(chunk.subarray(run, at + 1), B_DOT);
       run = at + 1;
     }
-    this.last = chunk[chunk.length - 1]!;
-    this.atLineStart = this.last === LF;
-    if (out.length === 0) return chunk;
     out.push(chunk.subarray(run));
     return Buffer.concat(out);
   }

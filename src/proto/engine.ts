@@ -69,8 +69,8 @@ export interface EngineConn<S extends string> {
   sendError(err: ProtocolError): void;
   /** Octets of queued replies. */
   pendingBytes(): number;
-  /** Writes the queued replies. */
-  flush(): Promise<void>;
+  /** Writes the queued replies; returns a promise only when the write must wait for the client to read. */
+  flush(): Promise<void> | undefined;
   /** Closes the connection and releases the session; called exactly once. */
   end(): Promise<void>;
 }
@@ -105,8 +105,8 @@ function decodeArg<S extends string, C>(bytes: Buffer, spec: CommandSpec<S, C>, 
   }
 }
 
-/** Checks a line against the table and runs its command. */
-async function dispatch<S extends string, C extends EngineConn<S>>(c: C, table: CommandTable<S, C>, line: Buffer): Promise<void> {
+/** Checks a line against the table and runs its command; returns the command's promise when it did not finish at once. */
+function dispatch<S extends string, C extends EngineConn<S>>(c: C, table: CommandTable<S, C>, line: Buffer): Promise<void> | void {
   const sp = line.indexOf(0x20);
   const { verb } = splitCommand((sp < 0 ? line : line.subarray(0, sp)).toString('latin1'));
   const spec = Object.hasOwn(table, verb) ? table[verb] : undefined;
@@ -117,12 +117,15 @@ async function dispatch<S extends string, C extends EngineConn<S>>(c: C, table: 
   let refusal: ProtocolError | null = null;
   if (!spec.states.includes(c.state)) refusal = c.errors.badSequence(verb, c.state);
   else if (!spec.preTls && c.mustStartTls()) refusal = c.errors.tlsRequired();
-  if (refusal) {
-    await spec.refused?.(c, arg, refusal);
-    throw refusal;
-  }
+  if (refusal) return refuse(c, spec, arg, refusal);
   if (spec.lastInGroup && c.reader.hasBufferedData()) throw c.errors.syncError();
-  await spec.run(c, arg);
+  return spec.run(c, arg);
+}
+
+/** A command the engine refuses: its `refused` hook consumes what it announced, then the refusal is thrown. */
+async function refuse<S extends string, C extends EngineConn<S>>(c: C, spec: CommandSpec<S, C>, arg: string, refusal: ProtocolError): Promise<never> {
+  await spec.refused?.(c, arg, refusal);
+  throw refusal;
 }
 
 /**
@@ -143,12 +146,20 @@ export async function runSession<S extends string, C extends EngineConn<S>>(c: C
         c.sendError(stop);
         break;
       }
-      if (!c.reader.hasBufferedLine() || c.pendingBytes() > FLUSH_AT) await c.flush();
+      if (!c.reader.hasBufferedLine() || c.pendingBytes() > FLUSH_AT) {
+        const writing = c.flush();
+        if (writing) await writing;
+      }
       try {
-        c.idle = true;
-        const line = await c.reader.readLine().finally(() => (c.idle = false));
+        // A line already received (a pipelined group) is taken at once; only an empty buffer waits for the client.
+        let line: Buffer | null | undefined = c.reader.takeLine();
+        if (line === undefined) {
+          c.idle = true;
+          line = await c.reader.readLine().finally(() => (c.idle = false));
+        }
         if (line === null) break;
-        await dispatch(c, table, line);
+        const running = dispatch(c, table, line);
+        if (running) await running;
       } catch (err) {
         const reply = toProtocolError(err, c);
         if (!reply) break;

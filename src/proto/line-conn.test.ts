@@ -102,3 +102,54 @@ test('LineConn.switchToTls discards plaintext pipelined after the command and se
   await client.send('WHO').expect('+OK 127.0.0.1 tls=true');
   assert.equal(client.encrypted, true);
 });
+
+test('LineConn.flush: output gathered while earlier writes still wait for a slow client arrives intact and in order', async (t) => {
+  // Flushes of several chunks share one gathering buffer while each write completes at once; a write the kernel
+  // could not take keeps its buffer, so the next flushes must not write into it. The client reads only at the end.
+  const { createServer, connect } = await import('node:net');
+  const accepted = new Promise<Socket>((resolve) => {
+    const server = createServer((s) => resolve(s));
+    t.after(() => server.close());
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      const client = connect(port, '127.0.0.1');
+      client.pause();
+      clients.push(client);
+    });
+  });
+  const clients: Socket[] = [];
+  const socket = await accepted;
+  const conn = new ToyConn(socket, { peerTimeoutMs: 30_000, sessionTimeoutMs: 60_000, secureContext: () => null }, peer);
+  const expected: Buffer[] = [];
+  const waits: Promise<void>[] = [];
+  // 18 MB: more than the kernel's socket buffers hold, so writes are left pending.
+  for (let i = 0; i < 2000; i++) {
+    // Three chunks per flush, each filled with the flush's number: a reused buffer would show another number.
+    for (let k = 0; k < 3; k++) {
+      const chunk = Buffer.alloc(3000 + k, i % 251);
+      expected.push(chunk);
+      conn.queue(chunk);
+    }
+    const w = conn.flush();
+    if (w) waits.push(w);
+  }
+  const client = clients[0]!;
+  const got: Buffer[] = [];
+  let bytes = 0;
+  const total = expected.reduce((n, b) => n + b.length, 0);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 20_000); // bounded: what arrived by then is compared
+    client.on('data', (d: Buffer) => {
+      got.push(d);
+      bytes += d.length;
+      if (bytes >= total) resolve(clearTimeout(timer));
+    });
+    client.resume();
+  });
+  assert.equal(bytes, total);
+  assert.ok(Buffer.concat(got).equals(Buffer.concat(expected)), 'the bytes received are the bytes queued');
+  await Promise.all(waits);
+  client.destroy();
+  conn.reader.abort(new Error('done'));
+  socket.destroy();
+});

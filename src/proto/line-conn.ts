@@ -82,6 +82,23 @@ export interface LineConnOptions<S extends string> {
   readonly sessionTimeoutMs: number;
 }
 
+/**
+ * Output gathered for one write, shared by every connection of this thread: a pipelined group's replies and message
+ * bodies (up to 64 KiB and one message) are copied into it instead of into a new buffer per write, so writing
+ * costs no allocation (buffers of this size live outside the JavaScript heap, and allocating them at this rate
+ * drives full garbage collections). Given away to a write that did not complete at once (LineConn.flush).
+ */
+const SCRATCH_BYTES = 256 * 1024;
+let scratchBuffer: Buffer | null = null;
+
+/** Copies `chunks` (`bytes` in all, at most SCRATCH_BYTES) into the scratch buffer; returns the part filled. */
+function gather(chunks: readonly Buffer[], bytes: number): Buffer {
+  const into = (scratchBuffer ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES));
+  let at = 0;
+  for (const c of chunks) at += c.copy(into, at);
+  return into.subarray(0, bytes);
+}
+
 let counter = 0;
 const idPrefix = randomBytes(3).toString('hex');
 
@@ -163,21 +180,38 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
     return this.outBytes;
   }
 
-  /** Takes the queued output off the queue. */
-  private takeOutput(): Buffer {
-    const b = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
+  /**
+   * Takes the queued output off the queue, as one buffer. Several chunks on a plain socket are gathered into the
+   * shared scratch buffer (see `gather`), others into a new one.
+   */
+  private takeOutput(): { data: Buffer; scratch: boolean } {
+    const { out, outBytes } = this;
     this.out = [];
     this.outBytes = 0;
-    return b;
+    if (out.length === 1) return { data: out[0]!, scratch: false };
+    if (outBytes > SCRATCH_BYTES || this.socket instanceof TLSSocket) return { data: Buffer.concat(out, outBytes), scratch: false };
+    return { data: gather(out, outBytes), scratch: true };
   }
 
-  async flush(): Promise<void> {
-    if (this.out.length === 0) return;
-    const data = this.takeOutput();
+  /**
+   * Writes the queued output. Resolves at once (returns undefined) when the socket took it; returns a promise when
+   * the client does not read and the write must wait for the socket to drain.
+   */
+  flush(): Promise<void> | undefined {
+    if (this.out.length === 0) return undefined;
+    const { data, scratch } = this.takeOutput();
     const s = this.socket;
-    if (s.destroyed || !s.writable) return;
-    if (s.write(data)) return;
-    // The client does not read: wait for it, but no longer than it may take over a command.
+    if (s.destroyed || !s.writable) return undefined;
+    const ok = s.write(data);
+    // The scratch buffer may be filled again only if the kernel took every byte inside write() (nothing is left
+    // queued in the stream, so no pending write refers to it); otherwise the pending write keeps it.
+    if (scratch && s.writableLength !== 0) scratchBuffer = null;
+    if (ok) return undefined;
+    return this.drained(s);
+  }
+
+  /** Waits for the socket to drain (the client does not read), but no longer than it may take over a command. */
+  private async drained(s: Socket | TLSSocket): Promise<void> {
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -204,7 +238,7 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
    */
   protected async switchToTls(ctx: SecureContext): Promise<void> {
     // Write and wrap in the same tick: no byte of the client's handshake may be read as plaintext.
-    this.socket.write(this.takeOutput());
+    this.socket.write(this.takeOutput().data); // plain socket: a scratch buffer is simply not reused (never written to again)
     const tls = new TLSSocket(this.socket as Socket, { isServer: true, secureContext: ctx });
     tls.on('error', (err) => this.log.info({ conn: this.id, err: err.message }, 'TLS error'));
     this.reader.upgrade(tls);
@@ -244,7 +278,7 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
     this.ended = true;
     clearTimeout(this.sessionTimer);
     await this.releaseSession();
-    await this.flush().catch(() => undefined);
+    await this.flush()?.catch(() => undefined);
     const s = this.socket;
     s.end();
     // A client that never closes its side must not hold the socket open.

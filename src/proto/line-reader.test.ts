@@ -129,3 +129,17 @@ test('LineReader bodies fail with ReadTimeoutError "rate" when data trickles in 
     clearInterval(timer);
   }
 });
+
+test('LineReader.takeLine returns a received line at once, undefined when none is complete, and refuses an overlong one', async () => {
+  const src = new PassThrough();
+  const reader = new LineReader(src, { maxLineBytes: 16, idleMs: 1000 });
+  assert.equal(reader.takeLine(), undefined, 'nothing received');
+  src.write('RETR 1\r\nRETR 2\nRET');
+  assert.equal(reader.takeLine()?.toString(), 'RETR 1');
+  assert.equal(reader.takeLine()?.toString(), 'RETR 2', 'a bare LF ends a line too');
+  assert.equal(reader.takeLine(), undefined, 'a partial line waits');
+  src.write('R 3\r\n' + 'X'.repeat(20) + '\r\nNOOP\r\n');
+  assert.equal(reader.takeLine()?.toString(), 'RETR 3', 'completed by what arrived since');
+  assert.throws(() => reader.takeLine(), LineTooLongError);
+  assert.equal((await reader.readLine())?.toString(), 'NOOP', 'the reader stays in step after an overlong line');
+});

@@ -205,16 +205,41 @@ export class LineReader {
   }
 
   /**
+   * The next line when it is already received (as `readLine` would return it, without waiting a turn of the event
+   * loop), or undefined when it is not (then call `readLine`). Throws LineTooLongError for a received line longer
+   * than `maxBytes`.
+   *
+   * @example
+   * ```ts
+   * const line = reader.takeLine() ?? (await reader.readLine());
+   * ```
+   */
+  takeLine(maxBytes = this.opts.maxLineBytes): Buffer | undefined {
+    const lf = this.bufferedLf();
+    if (lf < 0) return undefined;
+    const end = lf > 0 && this.buf[lf - 1] === CR ? lf - 1 : lf;
+    const line = this.buf.subarray(0, end);
+    this.consume(lf + 1);
+    if (lf + 1 > maxBytes) throw new LineTooLongError(maxBytes);
+    return line;
+  }
+
+  /**
    * True when a complete line is already received: the client is pipelining (RFC 2920), so replies can wait.
    * Reads at most one more chunk from the source, so the buffer stays bounded.
    */
   hasBufferedLine(): boolean {
-    if (this.buf.indexOf(LF, this.scanFrom) >= 0) return true;
-    if (this.failure || this.buf.length > this.opts.maxLineBytes) return false;
+    return this.bufferedLf() >= 0;
+  }
+
+  /** Where the first received line ends (its LF), reading at most one more chunk from the source; -1 if none. */
+  private bufferedLf(): number {
+    const lf = this.buf.indexOf(LF, this.scanFrom);
+    if (lf >= 0 || this.failure || this.buf.length > this.opts.maxLineBytes) return lf;
     const chunk = this.src.read() as Buffer | null;
-    if (chunk === null || chunk.length === 0) return false;
+    if (chunk === null || chunk.length === 0) return -1;
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    return this.buf.indexOf(LF, this.scanFrom) >= 0;
+    return this.buf.indexOf(LF, this.scanFrom);
   }
 
   /** True when any byte is received and unread (a client that did not wait for a reply it had to wait for). */

@@ -40,7 +40,7 @@ function decodeResponse(text: string, wire: SaslWire): Buffer {
  * ```
  */
 export function saslChannel(
-  c: { queue(data: string): void; flush(): Promise<void>; readonly reader: LineReader },
+  c: { queue(data: string): void; flush(): Promise<void> | undefined; readonly reader: LineReader },
   initialText: string | undefined,
   wire: SaslWire,
 ): SaslChannel {

@@ -218,15 +218,26 @@ export function mailboxContract(make: MakeStore): void {
     }
     assert.equal(await read(inbox, { start: parts[0]!.body, end: parts[0]!.end }), 'hello \u00ff\r\n');
     await assert.rejects(inbox.open(rec.uid, { start: 5, end: 4 }));
-    assert.equal(Buffer.concat(await inbox.read(rec.uid, whole.length) ?? []).toString('latin1'), whole, 'read: the whole message');
-    assert.equal(await inbox.read(rec.uid, whole.length - 1), undefined, 'read: larger than maxBytes');
+    const [whole1] = await inbox.readMany([rec.uid], whole.length);
+    assert.equal(Buffer.concat(whole1 ?? []).toString('latin1'), whole, 'readMany: the whole message');
+    assert.deepEqual(await inbox.readMany([rec.uid], whole.length - 1), [undefined], 'readMany: larger than maxBytes');
+    assert.deepEqual(await inbox.readMany([], 1000), []);
     const plainRec = await inbox.append(await putText(h.store, 'no index\r\n'), { receivedAt: at });
+    const asText = (got: (readonly Buffer[] | undefined)[]) => got.map((m) => m && Buffer.concat(m).toString('latin1'));
+    // In order, out of order, repeated and mixed with a message over the limit: entry i is uids[i].
+    assert.deepEqual(asText(await inbox.readMany([rec.uid, plainRec.uid], whole.length)), [whole, 'no index\r\n']);
+    assert.deepEqual(asText(await inbox.readMany([plainRec.uid, rec.uid, plainRec.uid], whole.length)), ['no index\r\n', whole, 'no index\r\n']);
+    assert.deepEqual(asText(await inbox.readMany([rec.uid, plainRec.uid], 10)), [undefined, 'no index\r\n']);
+    const third = await inbox.append(await putText(h.store, 'third\r\n'), { receivedAt: at });
+    assert.deepEqual(asText(await inbox.readMany([rec.uid, third.uid], whole.length)), [whole, 'third\r\n'], 'ascending, a message between them');
+    await inbox.expunge([third.uid]);
     assert.deepEqual(await inbox.summary(), [
       { uid: rec.uid, size: P + blob.size, bodyOffset: P + 14 },
       { uid: plainRec.uid, size: 10 },
     ]);
     await inbox.expunge([plainRec.uid]);
-    await assert.rejects(inbox.read('no-such-uid', 1000));
+    await assert.rejects(inbox.readMany(['no-such-uid'], 1000));
+    await assert.rejects(inbox.readMany([rec.uid, plainRec.uid], 1000), 'a uid expunged since: the batch fails');
     const again = await inbox.append(blob, { receivedAt: new Date(), prefix: Buffer.from('X: y\r\n'), deliveryId: 'q9:ann@example.org' });
     assert.deepEqual(again, rec, 'idempotent per deliveryId, the first prefix kept');
     assert.equal(await text(h.store, blob), body, 'the duplicate does not drop a blob its first message uses');

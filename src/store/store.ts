@@ -135,11 +135,12 @@ export interface Mailbox {
   /** Streams prefix then blob, or a byte range (`end` exclusive) of that whole message. */
   open(uid: string, range?: { start: number; end: number }): Promise<Readable>;
   /**
-   * The whole message (prefix then blob) as buffers in order, when its size is at most `maxBytes`; undefined when it
-   * is larger (use `open`). For small messages read many at a time (POP3 RETR): no stream is built. Throws for an
-   * unknown uid, as `open` does.
+   * Several whole messages at once, for small messages read many at a time (POP3 RETR and its read-ahead): entry
+   * `i` is message `uids[i]` (prefix then blob, as buffers in order) when its size is at most `maxBytes`, undefined
+   * when it is larger (use `open`). No stream is built, and a store reads the batch in one go (SQLite: one read
+   * transaction, one index range scan when the uids ascend). Throws when any uid is unknown, as `open` does.
    */
-  read(uid: string, maxBytes: number): Promise<readonly Buffer[] | undefined>;
+  readMany(uids: readonly string[], maxBytes: number): Promise<(readonly Buffer[] | undefined)[]>;
   setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void>;
   /** Removes messages atomically (all or none, durable when it resolves), and the blobs nothing else refers to. */
   expunge(uids: readonly string[]): Promise<void>;

@@ -84,9 +84,9 @@ export function faultyStore(store: Store, faults: Faults): Store {
       if (faults.open) throw faults.open;
       return box.open(uid, range);
     },
-    read: async (uid, maxBytes) => {
+    readMany: async (uids, maxBytes) => {
       if (faults.open) throw faults.open;
-      return box.read(uid, maxBytes);
+      return box.readMany(uids, maxBytes);
     },
     setFlags: (uids, change) => box.setFlags(uids, change),
     expunge: async (uids) => {

@@ -49,6 +49,11 @@ export interface Pop3Maildrop {
    */
   read?(uid: string): Promise<readonly Buffer[] | undefined>;
   /**
+   * Optional, with `read`: the whole message when it is already in memory (read ahead by an earlier `read`), taken
+   * without waiting; otherwise undefined (then call `read`). Lets a pipelined RETR be answered in the same turn.
+   */
+  readReady?(uid: string): readonly Buffer[] | undefined;
+  /**
    * Removes the messages marked deleted, atomically (all or none) and durably before it resolves; called only on
    * QUIT in the TRANSACTION state (RFC 1939 §6). The server answers +OK only after it resolves.
    */

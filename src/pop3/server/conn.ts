@@ -8,7 +8,8 @@
  * - `release()` of the maildrop is called exactly once per login: by QUIT (after its commit) or by `end()`
  *   (disconnect, timeout, error, shutdown), never with a commit in the second case (RFC 1939 §6).
  * - Replies and message bodies reach the socket only through `flush()`, in order; a body chunk waits for the
- *   socket to drain when the client reads slowly, so at most about 64 KiB plus the socket's buffer is held.
+ *   socket to drain when the client reads slowly (a message read whole, at most 64 KiB, is queued at once, and
+ *   the engine writes once 64 KiB are queued), so at most about 128 KiB plus the socket's buffer is held.
  * Limits: the reader takes lines up to `maxAuthLineBytes` (AUTH); the engine holds other commands to
  * `maxLineBytes` (RFC 2449 §4).
  */

@@ -26,23 +26,20 @@ function cutOff(c: Pop3Conn, err: unknown): never {
 }
 
 /**
- * Queues a message held in memory, byte-stuffed and terminated (RETR of a small message: no stream, and the reply
- * joins its pipelined neighbours in one write).
+ * Queues a message held in memory (at most 64 KiB: RETR of a small message), byte-stuffed and terminated, without
+ * waiting: no stream, no await, and the reply joins its pipelined neighbours in one write (the engine writes
+ * before reading on once 64 KiB are queued).
  *
  * @example
  * ```ts
  * c.reply(`${msg.size} octets`);
- * await sendChunks(c, [Buffer.from('Subject: x\r\n\r\n.hi\r\n')]); // "..hi" then "."
+ * queueWhole(c, [Buffer.from('Subject: x\r\n\r\n.hi\r\n')]); // "..hi" then "."
  * ```
  */
-export async function sendChunks(c: Pop3Conn, chunks: readonly Buffer[]): Promise<void> {
+export function queueWhole(c: Pop3Conn, chunks: readonly Buffer[]): void {
   const stuffer = new DotStuffer();
-  try {
-    for (const chunk of chunks) await c.writeChunk(stuffer.push(chunk));
-    await c.writeChunk(stuffer.end());
-  } catch (err) {
-    cutOff(c, err);
-  }
+  for (const chunk of chunks) c.queue(stuffer.push(chunk));
+  c.queue(stuffer.end());
 }
 
 /**

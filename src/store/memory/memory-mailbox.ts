@@ -88,12 +88,14 @@ export class MemoryMailbox implements Mailbox {
     return openMessage(r.prefix, (br) => this.blobs.get(r.blob, br), range);
   }
 
-  async read(uid: string, maxBytes: number): Promise<readonly Buffer[] | undefined> {
-    const r = this.data.messages.get(uid);
-    if (!r) throw new Error(`No message with UID ${uid} in mailbox ${this.data.id}`);
-    if (r.size > maxBytes) return undefined;
-    const body = this.blobs.chunksOf(r.blob);
-    return r.prefix ? [r.prefix, ...body] : [...body];
+  async readMany(uids: readonly string[], maxBytes: number): Promise<(readonly Buffer[] | undefined)[]> {
+    return uids.map((uid) => {
+      const r = this.data.messages.get(uid);
+      if (!r) throw new Error(`No message with UID ${uid} in mailbox ${this.data.id}`);
+      if (r.size > maxBytes) return undefined;
+      const body = this.blobs.chunksOf(r.blob);
+      return r.prefix ? [r.prefix, ...body] : [...body];
+    });
   }
 
   async setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {

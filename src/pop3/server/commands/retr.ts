@@ -3,11 +3,24 @@
  * (see send-message.ts). RETR never changes anything: the original stays in the maildrop.
  */
 import type { Pop3Conn } from '../conn.js';
-import { sendChunks, sendMessage } from '../send-message.js';
+import type { Pop3Message } from '../backend.js';
+import { queueWhole, sendMessage } from '../send-message.js';
 
-/** RETR msg. */
-export async function retr(c: Pop3Conn, arg: string): Promise<void> {
+/**
+ * RETR msg. Synchronous when the maildrop has the message in memory already (read ahead): a pipelined run of
+ * RETRs is then answered without a turn of the event loop per message.
+ */
+export function retr(c: Pop3Conn, arg: string): Promise<void> | undefined {
   const { msg } = c.message(arg);
+  const ready = c.maildrop!.readReady?.(msg.uid);
+  if (!ready) return retrWaiting(c, msg);
+  c.reply(`${msg.size} octets`);
+  queueWhole(c, ready);
+  return undefined;
+}
+
+/** RETR of a message not in memory: read whole when small, else streamed. */
+async function retrWaiting(c: Pop3Conn, msg: Pop3Message): Promise<void> {
   const drop = c.maildrop!;
   // A small message comes whole (no stream); a large one, or a backend without `read`, streams. A failure here can
   // still be answered with -ERR: nothing of the response is queued yet.
@@ -15,5 +28,5 @@ export async function retr(c: Pop3Conn, arg: string): Promise<void> {
   const src = whole ? null : await drop.open(msg.uid);
   c.reply(`${msg.size} octets`);
   if (src) await sendMessage(c, src);
-  else await sendChunks(c, whole!);
+  else queueWhole(c, whole!);
 }

@@ -1,0 +1,136 @@
+/**
+ * A developer's probe for the POP3 hot paths (not a benchmark, no Dovecot): loads the big and huge maildrops of
+ * bench:pop3 into a fresh postroom once (kept in PROBE_DIR between runs), starts `postroom start` (extra node
+ * options from PROBE_NODE_ARGS, e.g. `--perf-basic-prof`), prints its pid, then runs PROBE_ROW (retr, poplib, huge,
+ * concurrent, stat) PROBE_REPEAT times and prints each run's rate and server CPU. Use it with `perf record -p PID`.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { pipelined, Pop3Client, retrCommands } from './client.js';
+import { benchUsers, PASSWORD, DOMAIN, type BenchUser } from './corpus.js';
+import { loadUsers } from './load.js';
+import { PostroomLoader, startPostroom } from './postroom.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..', '..');
+const dir = process.env['PROBE_DIR'] ?? '/tmp/postroom-probe';
+const row = process.env['PROBE_ROW'] ?? 'retr';
+const repeat = Number(process.env['PROBE_REPEAT'] ?? 5);
+const users = benchUsers({ bigMessages: 10_000, smallBytes: 4096, hugeMessages: 20, hugeBytes: 10 * 1024 * 1024, users: 20, perUser: 500, loginMessages: 10, loginUsers: 1 });
+const data = path.join(dir, 'data');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** CPU seconds (schedstat, ns precision) of the main thread and of all other threads of `pid`. */
+function cpu(pid: number): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const s = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+    if (Number(tid) === pid) main += s;
+    else other += s;
+  }
+  return { main, other };
+}
+
+if (!existsSync(data)) {
+  mkdirSync(dir, { recursive: true });
+  const loader = await PostroomLoader.open(data, DOMAIN);
+  await loadUsers([users.big, users.huge, ...users.many], { password: PASSWORD, postroom: loader });
+  await loader.close();
+}
+// PROBE_ROOTS=name:repo,name:repo compares builds: each runs on its own copy of the data, rounds alternate.
+const roots = (process.env['PROBE_ROOTS'] ?? `this:${root}`).split(',').map((x) => x.split(':') as [string, string]);
+const servers = [];
+for (const [name, r] of roots) {
+  const d = path.join(dir, `data-${name}`);
+  if (!existsSync(d)) cpSync(data, d, { recursive: true });
+  const saved = { ...process.env };
+  for (const kv of (process.env[`PROBE_ENV_${name}`] ?? '').split(' ').filter(Boolean)) process.env[kv.split('=')[0]!] = kv.slice(kv.indexOf('=') + 1);
+  const pr = await startPostroom({ root: r, dir: path.join(dir, name), dataDir: d, domain: DOMAIN, nodeArgs: (process.env['PROBE_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
+  process.env = saved;
+  console.log(`${name}: pid ${pr.pid}`);
+  servers.push({ name, pr });
+}
+await sleep(Number(process.env['PROBE_WAIT_MS'] ?? 0));
+
+type Started = Awaited<ReturnType<typeof startPostroom>>;
+let pr: Started = servers[0]!.pr;
+
+async function login(u: BenchUser): Promise<Pop3Client> {
+  const c = await Pop3Client.connect(pr.host, pr.port, 120_000);
+  await c.send(`USER ${u.address}`);
+  const r = await c.send(`PASS ${PASSWORD}`);
+  if (!r.ok) throw new Error(r.line);
+  return c;
+}
+
+async function poplib(u: BenchUser): Promise<void> {
+  const py = spawn('python3', [path.join(root, 'bench', 'pop3', 'poplib-fetch.py'), pr.host, String(pr.port), u.address, PASSWORD]);
+  const lines = readline.createInterface({ input: py.stdout })[Symbol.asyncIterator]();
+  await lines.next();
+  py.stdin.write('go\n');
+  await lines.next();
+}
+
+const runs = new Map<string, { rate: number; main: number; other: number }[]>();
+try {
+  for (let j = 0; j < repeat * servers.length; j++) {
+    const i = Math.floor(j / servers.length);
+    const server = servers[(j + i) % servers.length]!; // ABBA…
+    pr = server.pr;
+    let n = 0;
+    let t1 = 0;
+    let c0 = { main: 0, other: 0 };
+    const mark = () => {
+      c0 = cpu(pr.pid);
+      t1 = performance.now();
+    };
+    if (row === 'retr' || row === 'huge') {
+      const u = row === 'retr' ? users.big : users.huge;
+      const c = await login(u);
+      mark();
+      await pipelined(c, retrCommands(u.messages), { multi: true, window: 100 });
+      n = u.messages;
+      await c.quit();
+    } else if (row === 'concurrent') {
+      const cs = await Promise.all(users.many.map(login));
+      mark();
+      await Promise.all(cs.map((c, k) => pipelined(c, retrCommands(users.many[k]!.messages), { multi: true, window: 100 })));
+      n = 10_000;
+      await Promise.all(cs.map((c) => c.quit()));
+    } else if (row === 'poplib') {
+      mark();
+      await poplib(users.big);
+      n = users.big.messages;
+    } else if (row === 'stat') {
+      const c = await login(users.big);
+      const times: number[] = [];
+      mark();
+      for (let k = 0; k < 200; k++) {
+        await sleep(20);
+        const t = performance.now();
+        await c.send('STAT');
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      console.log(`stat median ${times[100]!.toFixed(3)} ms`);
+      n = 200;
+      await c.quit();
+    }
+    const secs = (performance.now() - t1) / 1000;
+    const c1 = cpu(pr.pid);
+    const m = { rate: n / secs, main: ((c1.main - c0.main) * 1e6) / n, other: ((c1.other - c0.other) * 1e6) / n };
+    console.log(`${server.name} ${row} #${i + 1}: ${m.rate.toFixed(0)}/s, server µs/msg main ${m.main.toFixed(1)} other ${m.other.toFixed(1)}`);
+    runs.set(server.name, [...(runs.get(server.name) ?? []), m]);
+    await sleep(300);
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  for (const [name, ms] of runs) {
+    console.log(`== ${name}: median ${med(ms.map((m) => m.rate)).toFixed(0)}/s, main ${med(ms.map((m) => m.main)).toFixed(1)} µs/msg, other ${med(ms.map((m) => m.other)).toFixed(1)} µs/msg`);
+  }
+} finally {
+  for (const s of servers) await s.pr.stop();
+}
