@@ -49,7 +49,7 @@ for (const [name, r] of roots) {
   if (!existsSync(d)) cpSync(data, d, { recursive: true });
   const saved = { ...process.env };
   for (const kv of (process.env[`PROBE_ENV_${name}`] ?? '').split(' ').filter(Boolean)) process.env[kv.split('=')[0]!] = kv.slice(kv.indexOf('=') + 1);
-  const pr = await startPostroom({ root: r, dir: path.join(dir, name), dataDir: d, domain: DOMAIN, nodeArgs: (process.env['PROBE_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
+  const pr = await startPostroom({ root: r, dir: path.join(dir, name), dataDir: d, domain: DOMAIN, nodeArgs: (process.env[`PROBE_NODE_ARGS_${name}`] ?? process.env['PROBE_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
   process.env = saved;
   console.log(`${name}: pid ${pr.pid}`);
   servers.push({ name, pr });

@@ -38,7 +38,7 @@
  * BENCH_HUGE_MIB (10), BENCH_USERS (20), BENCH_PER_USER (500), BENCH_LOGINS (500), BENCH_LOGIN_CLIENTS (4),
  * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (3), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
  * (auto, 0 or 1), BENCH_PROFILE_ROW (login, open, retr, poplib, huge, concurrent, dele), BENCH_KEEP=1 keeps the
- * temp directory (logs, data), BENCH_ONLY=dovecot runs without postroom.
+ * temp directory (logs, data), BENCH_ONLY=dovecot runs without postroom, BENCH_GROUPS=retr,huge runs only those groups.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -81,6 +81,7 @@ const window = Math.max(1, env('BENCH_WINDOW', 100));
 const rounds = Math.max(1, env('BENCH_ROUNDS', 3));
 const profile = process.env['BENCH_PROFILE'] ?? 'auto';
 const only = process.env['BENCH_ONLY'];
+const onlyGroups = process.env['BENCH_GROUPS']?.split(',');
 const users = benchUsers(sizes);
 const allUsers: BenchUser[] = [...users.login, users.big, users.huge, ...users.many];
 const PYTHON_SCRIPT = path.join(root, 'bench', 'pop3', 'poplib-fetch.py');
@@ -592,7 +593,7 @@ async function main(work: string): Promise<void> {
     const results: Results = new Map();
     const hwm: string[] = []; // postroom's peak RSS after the checks and after each group, to see what raised it
     if (postroom) hwm.push(`checks ${memoryMiB(postroom.pid, 'VmHWM').toFixed(0)}`);
-    for (const g of groups) {
+    for (const g of groups.filter((x) => !onlyGroups || onlyGroups.includes(x.id))) {
       console.log(`${g.id} (${g.rounds} round${g.rounds > 1 ? 's' : ''}) …`);
       await runGroup(g, servers, results);
       if (postroom) hwm.push(`${g.id} ${memoryMiB(postroom.pid, 'VmHWM').toFixed(0)}`);

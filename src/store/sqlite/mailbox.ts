@@ -17,6 +17,7 @@ import { MailboxLockedError, type AppendMeta, type BlobRef, type Mailbox, type M
 import { formatUid } from '../ids.js';
 import { openMessage } from '../message-bytes.js';
 import type { SqliteContext } from './context.js';
+import { readRows } from './read-rows.js';
 
 interface MessageRow {
   mailbox_id: string;
@@ -31,12 +32,6 @@ interface MessageRow {
   /** Bytes before the blob; `size` = prefix length + blob size. */
   prefix: Buffer | null;
 }
-
-/** A raw row of `readMany`: uid, size, prefix, blob id, inline body (null: the body is in a file). */
-type ReadRow = [string, number, Buffer | null, string, Buffer | null];
-/** Most uids read with one range scan (readMany); a longer batch is looked up uid by uid. */
-const RANGE_MAX = 64;
-const READ_COLUMNS = 'SELECT m.uid, m.size, m.prefix, m.blob_id, b.data FROM messages m LEFT JOIN blob_bodies b ON b.id = m.blob_id';
 
 /** A `mailboxes` row. */
 export interface MailboxRow {
@@ -161,9 +156,8 @@ export class SqliteMailbox implements Mailbox {
   }
 
   async readMany(uids: readonly string[], maxBytes: number): Promise<(readonly Buffer[] | undefined)[]> {
-    // One statement is its own transaction; a batch shares one.
-    const rows = uids.length === 1 ? [this.#rowOf(uids[0]!)] : (this.#readTx ??= this.ctx.db.transaction((list: readonly string[]) => this.#rowsOf(list)))(uids);
-    const out: (readonly Buffer[] | undefined)[] = new Array<readonly Buffer[] | undefined>(uids.length).fill(undefined);
+    const rows = readRows(this.ctx.db, this.id, uids);
+    const out = new Array<readonly Buffer[] | undefined>(uids.length).fill(undefined);
     let files: Promise<void>[] | undefined;
     for (let i = 0; i < uids.length; i++) {
       const r = rows[i];
@@ -177,38 +171,6 @@ export class SqliteMailbox implements Mailbox {
     }
     if (files) await Promise.all(files);
     return out;
-  }
-
-  #readTx: ((uids: readonly string[]) => (ReadRow | undefined)[]) | undefined;
-
-  /** One message's row for readMany. */
-  #rowOf(uid: string): ReadRow | undefined {
-    return this.ctx.sql<[string, string], ReadRow>(`${READ_COLUMNS} WHERE m.mailbox_id = ? AND m.uid = ?`).raw(true).get(this.id, uid);
-  }
-
-  /**
-   * The rows of `uids` in their order, inside readMany's transaction: one snapshot and one round of WAL read locks
-   * for the batch, not one per message. Up to 64 ascending uids (POP3 read-ahead) are read with one index range
-   * scan, capped at twice as many rows as asked at most, so a sparse set costs at most twice the lookups; what the
-   * scan did not bring is looked up one by one. Raw rows: no object is built per row.
-   */
-  #rowsOf(uids: readonly string[]): (ReadRow | undefined)[] {
-    const rows: (ReadRow | undefined)[] = new Array<ReadRow | undefined>(uids.length);
-    let ascending = uids.length <= RANGE_MAX;
-    for (let i = 1; i < uids.length && ascending; i++) ascending = uids[i - 1]! < uids[i]!;
-    if (ascending) {
-      // The cap is written into the SQL, rounded up to a power of two (a few statements, cached): a bound LIMIT makes
-      // SQLite prepare the statement again on every run (its planner looks at the LIMIT value).
-      const cap = 2 ** Math.ceil(Math.log2(uids.length));
-      const range = this.ctx.sql<[string, string, string], ReadRow>(`${READ_COLUMNS} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid LIMIT ${cap}`);
-      let i = 0;
-      for (const r of range.raw(true).all(this.id, uids[0]!, uids[uids.length - 1]!)) {
-        while (i < uids.length && uids[i]! < r[0]) i++; // a uid the scan passed is missing: looked up below
-        if (uids[i] === r[0]) rows[i++] = r;
-      }
-    }
-    for (let i = 0; i < uids.length; i++) rows[i] ??= this.#rowOf(uids[i]!);
-    return rows;
   }
 
   async setFlags(uids: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {
