@@ -141,7 +141,6 @@ export class DotDecoder {
   }
 }
 
-const LF_DOT = Buffer.from('\n.');
 const END_AT_LINE_START = Buffer.from('.\r\n');
 const END_AFTER_CR = Buffer.from('\n.\r\n');
 const END_MID_LINE = Buffer.from('\r\n.\r\n');
@@ -149,7 +148,7 @@ const END_MID_LINE = Buffer.from('\r\n.\r\n');
 /**
  * Dot-stuffing for senders over chunks (RFC 5321 §4.5.2, RFC 1939 §3), synchronous: a "." after a line feed (or
  * at the start) is doubled; `end()` gives a CRLF when the body did not end with a line end, then ".\r\n". A chunk
- * without a line-start dot passes through as is (no copy); lines are found with indexOf, not a byte loop.
+ * without a line-start dot passes through as is (no copy); dots are found with indexOf, not a byte loop.
  *
  * @example
  * ```ts
@@ -164,19 +163,28 @@ export class DotStuffer {
   /** Stuffs one chunk; returns it unchanged (no copy) when no line in it starts with ".". */
   push(chunk: Buffer): Buffer {
     if (chunk.length === 0) return chunk;
-    const leading = this.atLineStart && chunk[0] === DOT;
-    let at = chunk.indexOf(LF_DOT);
+    // Dots are looked for, not line feeds: mail has several times fewer dots than lines, so far fewer searches.
+    let at = this.nextLineDot(chunk, 0);
     this.last = chunk[chunk.length - 1]!;
+    const startsLine = this.atLineStart;
     this.atLineStart = this.last === LF;
-    if (!leading && at < 0) return chunk; // the common case: no array, no copy
-    const out: Buffer[] = leading ? [B_DOT] : [];
+    if (at < 0) return chunk; // the common case: no array, no copy
+    const out: Buffer[] = [];
     let run = 0;
-    for (; at >= 0; at = chunk.indexOf(LF_DOT, at + 1)) {
-      out.push(chunk.subarray(run, at + 1), B_DOT);
-      run = at + 1;
+    for (; at >= 0; at = this.nextLineDot(chunk, at + 1, startsLine)) {
+      out.push(chunk.subarray(run, at), B_DOT);
+      run = at;
     }
     out.push(chunk.subarray(run));
     return Buffer.concat(out);
+  }
+
+  /** The next "." at or after `from` that starts a line (after a LF, or at 0 when the chunk starts a line), or -1. */
+  private nextLineDot(chunk: Buffer, from: number, startsLine = this.atLineStart): number {
+    for (let at = chunk.indexOf(DOT, from); at >= 0; at = chunk.indexOf(DOT, at + 1)) {
+      if (at === 0 ? startsLine : chunk[at - 1] === LF) return at;
+    }
+    return -1;
   }
 
   /** The end: CRLF when the body did not end with a line end, then ".\r\n" (shared buffers: do not modify). */
