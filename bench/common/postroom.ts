@@ -12,6 +12,8 @@ import * as path from 'node:path';
 
 /** The listeners `postroom start` has on by default; all but the measured one are turned off. */
 const LISTENERS = ['smtp', 'submission', 'pop3', 'web'] as const;
+/** The node options `npm start` and the executable's first line give `postroom start`. */
+export const START_NODE_ARGS: readonly string[] = ['--single-threaded-gc'];
 
 export interface PostroomChildOptions {
   /** The repository root (bin/postroom.js and a built dist/). */
@@ -45,7 +47,8 @@ export async function startPostroomChild(o: PostroomChildOptions): Promise<Postr
   const log = createWriteStream(logFile);
   await new Promise((r) => log.once('open', r));
   const listen = LISTENERS.flatMap((s) => [`--${s}-listen`, s === o.service ? '127.0.0.1:0' : 'off']);
-  const args = [...(o.nodeArgs ?? []), path.join(o.root, 'bin', 'postroom.js'), 'start', ...o.args, ...listen];
+  // As `npm start` and bin/postroom.js run it (their node options), unless the caller gives its own.
+  const args = [...(o.nodeArgs ?? START_NODE_ARGS), path.join(o.root, 'bin', 'postroom.js'), 'start', ...o.args, ...listen];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', log] });
   const { host, port } = await banner(child, o.service);
   let stopped: Promise<void> | undefined;

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
+import { START_NODE_ARGS } from '../common/postroom.js';
 import { pipelined, Pop3Client, retrCommands } from './client.js';
 import { benchUsers, PASSWORD, DOMAIN, type BenchUser } from './corpus.js';
 import { loadUsers } from './load.js';
@@ -49,7 +50,7 @@ for (const [name, r] of roots) {
   if (!existsSync(d)) cpSync(data, d, { recursive: true });
   const saved = { ...process.env };
   for (const kv of (process.env[`PROBE_ENV_${name}`] ?? '').split(' ').filter(Boolean)) process.env[kv.split('=')[0]!] = kv.slice(kv.indexOf('=') + 1);
-  const pr = await startPostroom({ root: r, dir: path.join(dir, name), dataDir: d, domain: DOMAIN, nodeArgs: (process.env[`PROBE_NODE_ARGS_${name}`] ?? process.env['PROBE_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
+  const pr = await startPostroom({ root: r, dir: path.join(dir, name), dataDir: d, domain: DOMAIN, nodeArgs: (process.env[`PROBE_NODE_ARGS_${name}`] ?? process.env['PROBE_NODE_ARGS'] ?? START_NODE_ARGS.join(' ')).split(' ').filter(Boolean) });
   process.env = saved;
   console.log(`${name}: pid ${pr.pid}`);
   servers.push({ name, pr });

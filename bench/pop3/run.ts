@@ -47,7 +47,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '../../src/store/index.js';
-import type { PostroomChild } from '../common/postroom.js';
+import { START_NODE_ARGS, type PostroomChild } from '../common/postroom.js';
 import { memoryMiB, treeCpuSeconds } from '../common/proc.js';
 import { summarizeProfile } from '../common/profile.js';
 import { listing, pipelined, Pop3Client, retrCommands, unstuff, wireSize, type Reply } from './client.js';
@@ -656,7 +656,7 @@ async function profileRow(g: Group, prDir: string, prData: string, work: string)
   }
   const dir = path.join(work, 'cpu-prof');
   console.log(`postroom: ${g.id} again under node --cpu-prof …`);
-  const pr = await startPostroom({ root, dir: path.join(prDir, 'prof'), dataDir: prData, domain: DOMAIN, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+  const pr = await startPostroom({ root, dir: path.join(prDir, 'prof'), dataDir: prData, domain: DOMAIN, nodeArgs: [...START_NODE_ARGS, '--cpu-prof', '--cpu-prof-dir', dir] });
   let m: Measured[];
   try {
     const s: Server = { key: 'postroom', name: 'postroom (profiled)', host: pr.host, port: pr.port, cpu: () => treeCpuSeconds(pr.pid) };

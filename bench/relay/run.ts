@@ -31,6 +31,7 @@ import { summarizeProfile } from '../common/profile.js';
 import { postfixMissing } from '../../src/testing/postfix.js';
 import { smtpSinkMissing, startSmtpSink } from '../../src/testing/smtp-sink.js';
 import { REMOTE_DOMAIN, startPostfixRelay, startPostroomRelay, type Relay } from './servers.js';
+import { START_NODE_ARGS } from '../common/postroom.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
   const noPostfix = postfixMissing();
   if (noPostfix) console.log(`Postfix rows skipped: ${noPostfix}`);
   const postroom = (name: string, more: string[] = []) =>
-    startPostroomRelay({ root, dir: path.join(work, name), version, maxConnectionsPerIp: Math.max(20, sessions), nodeArgs: [...nodeArgs, ...more] });
+    startPostroomRelay({ root, dir: path.join(work, name), version, maxConnectionsPerIp: Math.max(20, sessions), nodeArgs: [...START_NODE_ARGS, ...nodeArgs, ...more] });
 
   const sections: string[] = [];
   const ratios: number[] = [];

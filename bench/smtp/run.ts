@@ -29,6 +29,7 @@ import { postfixMissing, startPostfix } from './postfix.js';
 import { startPostroom, type PostroomInstance } from './postroom.js';
 import { memoryMiB, threadCpu, threadsSince, threadTable, type Cpu } from '../common/proc.js';
 import { summarizeProfile } from '../common/profile.js';
+import { START_NODE_ARGS } from '../common/postroom.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
@@ -76,7 +77,7 @@ async function postfixRun(round: number): Promise<Row> {
 }
 
 /** One postroom load in a fresh directory; checks afterwards, through `postroom status`, that all was delivered. */
-async function postroomRun(name: string, load: (pr: PostroomInstance) => LoadSpec, nodeArgs: string[] = []): Promise<Row> {
+async function postroomRun(name: string, load: (pr: PostroomInstance) => LoadSpec, nodeArgs: readonly string[] = START_NODE_ARGS): Promise<Row> {
   const pr = await startPostroom({ root, dir: path.join(work, name), domain: DOMAIN, local: LOCAL, maxConnectionsPerIp: Math.max(20, sessions), nodeArgs });
   try {
     const s = load(pr);
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
   if (profile === '1' || (profile === 'auto' && missed)) {
     console.log('postroom under node --cpu-prof (a goal was missed, or BENCH_PROFILE=1) …');
     const dir = path.join(work, 'cpu-prof');
-    const row = await postroomRun('postroom-prof', small, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    const row = await postroomRun('postroom-prof', small, [...START_NODE_ARGS, '--cpu-prof', '--cpu-prof-dir', dir]);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     profileText = [
       `#### Where postroom's CPU goes (load 1 again, under node --cpu-prof: ${rate(row).toFixed(0)} msg/s, ${ms(row.load.cpu, row.load.delivered).toFixed(2)} ms CPU per message with the profiler)`,
