@@ -199,15 +199,20 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
    */
   flush(): Promise<void> | undefined {
     if (this.out.length === 0) return undefined;
+    const s = this.socket;
+    if (s.destroyed || !s.writable) return void this.takeOutput();
+    return this.writeOutput() ? undefined : this.drained(s);
+  }
+
+  /** Writes the queued output to the socket as it is now; returns what write() returned. */
+  private writeOutput(): boolean {
     const { data, scratch } = this.takeOutput();
     const s = this.socket;
-    if (s.destroyed || !s.writable) return undefined;
     const ok = s.write(data);
     // The scratch buffer may be filled again only if the kernel took every byte inside write() (nothing is left
     // queued in the stream, so no pending write refers to it); otherwise the pending write keeps it.
     if (scratch && s.writableLength !== 0) scratchBuffer = null;
-    if (ok) return undefined;
-    return this.drained(s);
+    return ok;
   }
 
   /** Waits for the socket to drain (the client does not read), but no longer than it may take over a command. */
@@ -238,7 +243,7 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
    */
   protected async switchToTls(ctx: SecureContext): Promise<void> {
     // Write and wrap in the same tick: no byte of the client's handshake may be read as plaintext.
-    this.socket.write(this.takeOutput().data); // plain socket: a scratch buffer is simply not reused (never written to again)
+    this.writeOutput();
     const tls = new TLSSocket(this.socket as Socket, { isServer: true, secureContext: ctx });
     tls.on('error', (err) => this.log.info({ conn: this.id, err: err.message }, 'TLS error'));
     this.reader.upgrade(tls);
