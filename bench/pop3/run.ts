@@ -48,6 +48,7 @@ import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '../../src/store/index.js';
 import { START_NODE_ARGS, type PostroomChild } from '../common/postroom.js';
+import { machineLine } from '../common/machine.js';
 import { memoryMiB, treeCpuSeconds } from '../common/proc.js';
 import { summarizeProfile } from '../common/profile.js';
 import { listing, pipelined, Pop3Client, retrCommands, unstuff, wireSize, type Reply } from './client.js';
@@ -618,10 +619,9 @@ async function main(work: string): Promise<void> {
       profileText = await profileRow(chosen, prDir, prData, work);
     }
 
-    const cpus = os.cpus();
     const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
     const header = [
-      `Node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${new Date().toISOString().slice(0, 10)}; ` +
+      `${machineLine(START_NODE_ARGS)}; ` +
         `load average ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end (1, 5, 15 min).`,
       `Maildrops: big ${users.big.messages.toLocaleString('en-US')} × ${users.big.bytes} octets; huge ${users.huge.messages} × ${users.huge.bytes / MiB} MiB; ` +
         `${users.many.length} users × ${sizes.perUser} × ${sizes.smallBytes} octets; ${users.login.length} login users × ${sizes.loginMessages} × ${sizes.smallBytes} octets (CRLF, the same bytes on both servers).`,

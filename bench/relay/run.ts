@@ -31,6 +31,7 @@ import { summarizeProfile } from '../common/profile.js';
 import { postfixMissing } from '../../src/testing/postfix.js';
 import { smtpSinkMissing, startSmtpSink } from '../../src/testing/smtp-sink.js';
 import { REMOTE_DOMAIN, startPostfixRelay, startPostroomRelay, type Relay } from './servers.js';
+import { machineLine } from '../common/machine.js';
 import { START_NODE_ARGS } from '../common/postroom.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -188,12 +189,9 @@ async function main(): Promise<void> {
     );
   }
 
-  const cpus = os.cpus();
   const header =
-    `Node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
-    `${new Date().toISOString().slice(0, 10)}; load: smtp-source ${smtpSourceArgs(spec('HOST:PORT', sizes[0]!)).join(' ')}` +
-    (rounds > 1 ? `; median of ${rounds} rounds` : '') +
-    (nodeArgs.length ? `; postroom's node runs with ${nodeArgs.join(' ')}` : '');
+    `${machineLine([...START_NODE_ARGS, ...nodeArgs])}; load: smtp-source ${smtpSourceArgs(spec('HOST:PORT', sizes[0]!)).join(' ')}` +
+    (rounds > 1 ? `; median of ${rounds} rounds` : '');
   console.log(`\n${header}\n\n${sections.join('\n\n')}`);
 }
 

@@ -29,6 +29,7 @@ import { postfixMissing, startPostfix } from './postfix.js';
 import { startPostroom, type PostroomInstance } from './postroom.js';
 import { memoryMiB, threadCpu, threadsSince, threadTable, type Cpu } from '../common/proc.js';
 import { summarizeProfile } from '../common/profile.js';
+import { machineLine } from '../common/machine.js';
 import { START_NODE_ARGS } from '../common/postroom.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -197,10 +198,8 @@ async function main(): Promise<void> {
     ].join('\n');
   }
 
-  const cpus = os.cpus();
   const header =
-    `Node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${os.totalmem() > 0 ? `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB` : ''}, ` +
-    `${new Date().toISOString().slice(0, 10)}; load: smtp-source ${smtpSourceArgs(spec('HOST:PORT', `${LOCAL}@${DOMAIN}`)).join(' ')}` +
+    `${machineLine(START_NODE_ARGS)}; load: smtp-source ${smtpSourceArgs(spec('HOST:PORT', `${LOCAL}@${DOMAIN}`)).join(' ')}` +
     (rounds > 1 ? `; median of ${rounds} rounds` : '');
   const sections = [throughputTable(pf ? [[pf, pfRows], [pr, prRows]] : [[pr, prRows]], pf), bigTable(big), `Goals (issue 3):\n${goals.join('\n')}`];
   if (profileText) sections.push(profileText);

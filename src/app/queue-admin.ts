@@ -9,7 +9,8 @@
  * from a message or a remote server is made printable by `printable` before the command line shows it.
  * Limits: `showQueueItem` reads at most `maxHeaderBytes` (64 KiB) of the message for its header.
  */
-import type { QueueItem, Store } from '../store/index.js';
+import { headerEnd } from '../mime/index.js';
+import { isOpen, type QueueItem, type RcptState, type Store } from '../store/index.js';
 import { AdminError } from './admin.js';
 
 /** How much of a queued message `showQueueItem` reads to find the end of its header. */
@@ -23,8 +24,8 @@ export const MAX_HEADER_BYTES = 64 * 1024;
  * isOpenRcpt({ state: 'deferred' }) === true; isOpenRcpt({ state: 'delivered' }) === false;
  * ```
  */
-export function isOpenRcpt(r: { readonly state: string }): boolean {
-  return r.state === 'pending' || r.state === 'deferred';
+export function isOpenRcpt(r: { readonly state: RcptState }): boolean {
+  return isOpen(r.state); // the queue's own definition (store/queue-rules.ts)
 }
 
 /**
@@ -68,17 +69,6 @@ export interface QueueItemDetail {
   readonly header: QueuedHeader | null;
 }
 
-/** The end of the header: the first empty line (CRLF CRLF, or LF LF for bodies stored with bare LF). */
-function headerEnd(buf: Buffer): number {
-  if (buf[0] === 0x0a) return 0;
-  if (buf[0] === 0x0d && buf[1] === 0x0a) return 0;
-  for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) {
-    if (buf[i + 1] === 0x0a) return i + 1;
-    if (buf[i + 1] === 0x0d && buf[i + 2] === 0x0a) return i + 1;
-  }
-  return -1;
-}
-
 /**
  * Reads the header of a queued message: its first bytes (at most `maxBytes`) up to the empty line.
  *
@@ -102,7 +92,7 @@ export async function readQueuedHeader(store: Store, item: QueueItem, maxBytes =
   }
   const buf = Buffer.concat(chunks).subarray(0, end);
   const at = headerEnd(buf);
-  if (at !== -1) return { text: buf.subarray(0, at).toString('utf8'), truncated: false };
+  if (at !== null) return { text: buf.subarray(0, at).toString('utf8'), truncated: false };
   // No empty line: the whole message is a header when it was read to its end, else the header goes on.
   return { text: buf.toString('utf8'), truncated: end < item.body.size };
 }

@@ -3,7 +3,7 @@
  * Everything the rest of Postroom uses goes through this file.
  */
 export { defaultLimits, resolveLimits, type MimeLimits } from './limits.js';
-export { Header, parseHeaderBlock, type HeaderField, type HeaderBlock } from './header.js';
+export { Header, headerEnd, parseHeaderBlock, type HeaderField, type HeaderBlock } from './header.js';
 export { contentTypeOf, type ContentType } from './content-type.js';
 export { MimeTokenizer, type PartNode, type PartKind, type TokenSink } from './tokenizer.js';
 export { partInfo, type PartInfo, type TransferEncoding } from './part-info.js';

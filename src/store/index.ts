@@ -7,6 +7,7 @@ export * from './store.js';
 export { normalizeAddress, normalizeDomain } from './address.js';
 export { hashPassword, unknownAccountHash, verifyPassword } from './password.js';
 export { newQueueId } from './ids.js';
+export { isOpen } from './queue-rules.js';
 export { MemoryStore, MemoryBlobStore, createMemoryState, type MemoryState } from './memory/index.js';
 export {
   openSqliteStore,

@@ -18,7 +18,9 @@ import { createServer as netServer, type AddressInfo, type Server, type Socket }
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecureContext, createServer as tlsServer, TLSSocket } from 'node:tls';
+import assert from 'node:assert/strict';
 import { LineReader, type BodyReader } from '../proto/index.js';
+import { SmtpClientError } from '../smtp/client/index.js';
 
 /** What the peer does for one command. */
 export interface PeerAction {
@@ -293,4 +295,22 @@ export async function startSmtpPeer(t: TestContext | null, o: SmtpPeerOptions = 
     verbs: () => commands.map((c) => c.verb),
     close,
   };
+}
+
+/**
+ * Awaits a client operation that must fail with an SmtpClientError, and returns the error (for its reply and status).
+ *
+ * @example
+ * ```ts
+ * const err = await expectClientFailure(conn.send(envelope, body));
+ * assert.equal(err.reply?.code, 552);
+ * ```
+ */
+export async function expectClientFailure(p: Promise<unknown>): Promise<SmtpClientError> {
+  const err = await p.then(
+    () => assert.fail('expected a failure'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof SmtpClientError, String(err));
+  return err;
 }

@@ -291,7 +291,7 @@ export function createRemoteDelivery(o: RemoteDeliveryOptions): RemoteDelivery {
       // Destination of each recipient domain, asked once per domain.
       const byDomain = new Map<string, QueueRcpt[]>();
       for (const r of item.rcpts) {
-        const d = domainOf(r.address).toLowerCase();
+        const d = domainOf(r.address); // lower-cased by domainOf
         const list = byDomain.get(d);
         if (list) list.push(r);
         else byDomain.set(d, [r]);

@@ -19,12 +19,12 @@
  */
 import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { composeMessage, type ComposeInput } from '../../mime/index.js';
+import { composeMessage, headerEnd, type ComposeInput } from '../../mime/index.js';
 import type { Envelope } from '../../store/index.js';
 import type { DsnNeed } from '../queue/index.js';
 import { dsnMessageFields, dsnRecipientFields, type DsnFieldOptions } from './dsn-fields.js';
 import { dsnSubject, dsnText } from './dsn-text.js';
-import { DEFAULT_MAX_FULL_BYTES, headerEndOf, returnedOriginal } from './returned-original.js';
+import { DEFAULT_MAX_FULL_BYTES, returnedOriginal } from './returned-original.js';
 
 /** Postfix's maximal_queue_lifetime (5 days), for Will-Retry-Until and the delay text. */
 export const DEFAULT_DSN_LIFETIME_MS = 5 * 86_400_000;
@@ -102,7 +102,7 @@ export async function buildDsn(needs: readonly DsnNeed[], body: () => Promise<Re
     returned,
   });
   const content = returned.content;
-  const headerBytes = returned.kind === 'headers' ? content : content.subarray(0, headerEndOf(content) ?? content.length);
+  const headerBytes = returned.kind === 'headers' ? content : content.subarray(0, headerEnd(content) ?? content.length);
   const smtputf8 = hasNonAscii(sender) || (item.envelope.smtputf8 && !isAscii(headerBytes));
   const eightBit = smtputf8 || !isAscii(content);
   const mode: ComposeInput['mode'] = smtputf8 ? 'smtputf8' : eightBit ? '8bitmime' : '7bit';

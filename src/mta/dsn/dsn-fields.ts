@@ -15,10 +15,9 @@
 import { formatDate } from '../../mime/index.js';
 import { encodeXtext } from '../../smtp/index.js';
 import type { QueueItem, RcptResult } from '../../store/index.js';
-import type { DsnNeed } from '../queue/index.js';
+import type { DsnAction, DsnNeed } from '../queue/index.js';
 
 /** RFC 3464 §2.3.3 Action of a report. */
-type DsnAction = DsnNeed['kind'];
 
 /** One block of report fields. */
 export type DsnFieldBlock = readonly (readonly [string, string])[];

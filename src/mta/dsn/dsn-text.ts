@@ -7,11 +7,10 @@
  *
  * Limits: English only; the text is UTF-8 where an address is (the composer encodes it for the transport).
  */
-import type { DsnNeed } from '../queue/index.js';
+import type { DsnAction, DsnNeed } from '../queue/index.js';
 import { orcptAddress, resultText } from './dsn-fields.js';
 import type { ReturnedOriginal } from './returned-original.js';
 
-type DsnAction = DsnNeed['kind'];
 
 /** The Subject of a failure report (Postfix's failure_template). */
 export const SUBJECT_FAILED = 'Undelivered Mail Returned to Sender';

@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { carriable, headerEndOf, readHeaderBlock, readUpTo, returnedOriginal, wantsFull } from './returned-original.js';
+import { headerEnd } from '../../mime/index.js';
+import { carriable, readHeaderBlock, readUpTo, returnedOriginal, wantsFull } from './returned-original.js';
 import { original, queued } from '../../testing/dsn-kit.js';
 
 /** A stream of `text` in chunks of `size` bytes that records how much was pulled and whether it was destroyed. */
@@ -22,7 +23,7 @@ function tracked(text: string | Buffer, size: number): { src: Readable; pulled: 
 test('returned-original TSDoc examples', async () => {
   assert.equal(wantsFull(undefined, ['failed', 'delivered']), true);
   assert.equal(wantsFull(undefined, ['delayed']), false);
-  assert.equal(headerEndOf(Buffer.from('A: 1\r\n\r\nbody')), 6);
+  assert.equal(headerEnd(Buffer.from('A: 1\r\n\r\nbody')), 6);
   const { bytes, cut } = await readHeaderBlock(Readable.from([Buffer.from('A: 1\r\n\r\nbody')]), 1024);
   assert.equal(bytes.toString(), 'A: 1\r\n');
   assert.equal(cut, false);

@@ -13,6 +13,7 @@
  * `maxHeaderBytes` (past that the header is cut at a line end), and then destroyed.
  */
 import type { Readable } from 'node:stream';
+import { headerEnd } from '../../mime/index.js';
 import type { QueueItem } from '../../store/index.js';
 import type { DsnNeed } from '../queue/index.js';
 
@@ -54,23 +55,6 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /**
- * The end of the header in `bytes`: the offset just after the last header line's LF (0 when the message starts
- * with an empty line), or null when there is no empty line.
- *
- * @example
- * ```ts
- * headerEndOf(Buffer.from('A: 1\r\n\r\nbody')) === 6;
- * ```
- */
-export function headerEndOf(bytes: Buffer): number | null {
-  if (bytes[0] === LF || (bytes[0] === CR && bytes[1] === LF)) return 0;
-  for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, i + 1)) {
-    if (bytes[i + 1] === LF || (bytes[i + 1] === CR && bytes[i + 2] === LF)) return i + 1;
-  }
-  return null;
-}
-
-/**
  * Reads a message's header from a stream: up to the empty line, at most `maxBytes` (then cut after the last
  * complete line), and destroys the stream. A message without an empty line is all header.
  *
@@ -91,7 +75,7 @@ export async function readHeaderBlock(src: Readable, maxBytes: number): Promise<
       got.push(c);
       size += c.length;
       const window = Buffer.concat([tail, c]);
-      if (size === window.length ? headerEndOf(window) !== null : window.includes('\n\n') || window.includes('\n\r\n')) {
+      if (size === window.length ? headerEnd(window) !== null : window.includes('\n\n') || window.includes('\n\r\n')) {
         ended = true;
         break;
       }
@@ -102,7 +86,7 @@ export async function readHeaderBlock(src: Readable, maxBytes: number): Promise<
     src.destroy();
   }
   const all = Buffer.concat(got);
-  const end = headerEndOf(all);
+  const end = headerEnd(all);
   if (end !== null && end <= maxBytes) return { bytes: all.subarray(0, end), cut: false };
   if (all.length <= maxBytes && !ended) return { bytes: all, cut: false };
   const lastLf = all.lastIndexOf(LF, maxBytes - 1);

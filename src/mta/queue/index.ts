@@ -3,4 +3,4 @@
  */
 export { QueueRunner, type QueueRunnerOptions } from './scheduler.js';
 export { backoffDelay, resolveBackoff, scheduleRetry, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-export { dsnNeeds, type DsnNeed } from './dsn-need.js';
+export { dsnNeeds, type DsnAction, type DsnNeed } from './dsn-need.js';

@@ -6,10 +6,10 @@ import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { startSmtp, type RecordingOptions } from '../../testing/smtp-fakes.js';
-import { startSmtpPeer, type SmtpPeerOptions } from '../../testing/smtp-peer.js';
+import { expectClientFailure, startSmtpPeer, type SmtpPeerOptions } from '../../testing/smtp-peer.js';
 import { testTls } from '../../testing/tls.js';
 import type { SmtpServerOptions } from '../server/index.js';
-import { connect, SmtpClientError, type ClientOptions, type SmtpConnection } from './index.js';
+import { connect, type ClientOptions, type SmtpConnection } from './index.js';
 
 const short = { connect: 2000, greeting: 2000, command: 2000, mail: 2000, rcpt: 2000, dataInit: 2000, dataBlock: 2000, dataEnd: 2000 };
 const env = { from: 'a@x.test', rcpts: [{ address: 'b@y.test' }], body: '7BIT', smtputf8: false } as const;
@@ -26,14 +26,6 @@ async function dial(t: TestContext, port: number, o: Partial<ClientOptions> = {}
   return conn;
 }
 
-const failure = async (p: Promise<unknown>): Promise<SmtpClientError> => {
-  const err = await p.then(
-    () => assert.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof SmtpClientError, String(err));
-  return err;
-};
 
 test('connect with opportunistic TLS uses STARTTLS without verifying, and EHLO again after it', async (t) => {
   const tls = await testTls();
@@ -52,7 +44,7 @@ test('connect with required TLS verifies the certificate against ca, and fails w
   const { port } = await server(t, { tls });
   const conn = await dial(t, port, { tls: 'required', ca: tls.cert });
   assert.deepEqual([conn.tls.on, conn.tls.verified], [true, true]);
-  const err = await failure(dial(t, port, { tls: 'required' }));
+  const err = await expectClientFailure(dial(t, port, { tls: 'required' }));
   assert.deepEqual([err.kind, err.stage, err.temporary], ['tls', 'tls', true]);
   const named = await dial(t, port, { tls: 'required', ca: tls.cert, servername: 'localhost' });
   assert.equal(named.tls.verified, true);
@@ -60,7 +52,7 @@ test('connect with required TLS verifies the certificate against ca, and fails w
 
 test('connect with required TLS fails when the peer does not offer STARTTLS; opportunistic goes on in plain text', async (t) => {
   const { port } = await server(t);
-  const err = await failure(dial(t, port, { tls: 'required' }));
+  const err = await expectClientFailure(dial(t, port, { tls: 'required' }));
   assert.deepEqual([err.kind, err.stage], ['tls', 'tls']);
   const plain = await dial(t, port, { tls: 'opportunistic' });
   assert.equal(plain.tls.on, false);
@@ -75,7 +67,7 @@ test('connect with implicit TLS (submissions) verifies and authenticates', async
   assert.deepEqual([conn.tls.on, conn.tls.verified], [true, true]);
   await conn.send(env, hi);
   assert.equal(backend.messages[0]!.conn.user, 'alice');
-  const err = await failure(dial(t, port, { tls: 'implicit' }));
+  const err = await expectClientFailure(dial(t, port, { tls: 'implicit' }));
   assert.equal(err.kind, 'tls');
 });
 
@@ -92,7 +84,7 @@ for (const mech of ['PLAIN', 'LOGIN'] as const) {
 
 test('connect refuses to send credentials without TLS unless authRequiresTls is false', async (t) => {
   const { port, backend } = await server(t, { backendOpts: { users: { alice: 'secret' } } });
-  const err = await failure(dial(t, port, { tls: 'none', auth: { user: 'alice', pass: 'secret' } }));
+  const err = await expectClientFailure(dial(t, port, { tls: 'none', auth: { user: 'alice', pass: 'secret' } }));
   assert.deepEqual([err.kind, err.stage, err.temporary], ['auth', 'auth', true]);
   assert.equal(backend.events.includes('auth'), false, 'no AUTH command was sent');
   assert.doesNotMatch(err.message, /secret/);
@@ -102,11 +94,11 @@ test('connect refuses to send credentials without TLS unless authRequiresTls is 
 
 test('connect fails with a permanent auth error on wrong credentials, and when the peer offers no AUTH', async (t) => {
   const { port } = await server(t, { backendOpts: { users: { alice: 'secret' } } });
-  const err = await failure(dial(t, port, { auth: { user: 'alice', pass: 'wrong' }, authRequiresTls: false }));
+  const err = await expectClientFailure(dial(t, port, { auth: { user: 'alice', pass: 'wrong' }, authRequiresTls: false }));
   assert.deepEqual([err.kind, err.temporary, err.reply?.code, err.reply?.enhanced], ['auth', false, 535, '5.7.8']);
   assert.doesNotMatch(err.message, /wrong/);
   const plainServer = await server(t);
-  const none = await failure(dial(t, plainServer.port, { auth: { user: 'alice', pass: 'secret' }, authRequiresTls: false }));
+  const none = await expectClientFailure(dial(t, plainServer.port, { auth: { user: 'alice', pass: 'secret' }, authRequiresTls: false }));
   assert.deepEqual([none.kind, none.temporary], ['auth', true]);
 });
 
@@ -120,7 +112,7 @@ test('connect runs the AUTH LOGIN challenges as scripted, and cancels a challeng
     [['AUTH', 'AUTH LOGIN'], ['SASL', Buffer.from('alice').toString('base64')], ['SASL', Buffer.from('secret').toString('base64')]],
   );
   const odd = await startSmtpPeer(t, { ehlo: ['AUTH PLAIN'], on: { AUTH: ['334 ', '501 5.7.0 Cancelled'] } });
-  const err = await failure(dial(t, odd.port, { auth: { user: 'alice', pass: 'secret' }, authRequiresTls: false }));
+  const err = await expectClientFailure(dial(t, odd.port, { auth: { user: 'alice', pass: 'secret' }, authRequiresTls: false }));
   assert.deepEqual([err.kind, err.temporary], ['auth', true]);
   assert.deepEqual(odd.commands.at(-1)!.line, '*');
 });
@@ -131,12 +123,12 @@ async function peer(t: TestContext, o: SmtpPeerOptions) {
 
 test('connect fails permanently on a 554 greeting and sends QUIT; a 421 greeting is temporary', async (t) => {
   const p = await peer(t, { greeting: '554 5.3.2 No service here' });
-  const err = await failure(dial(t, p.port));
+  const err = await expectClientFailure(dial(t, p.port));
   assert.deepEqual([err.kind, err.stage, err.temporary, err.reply?.code], ['reply', 'greeting', false, 554]);
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(p.verbs(), ['QUIT']);
   const busy = await peer(t, { greeting: { reply: '421 4.3.2 Busy', close: true } });
-  const e2 = await failure(dial(t, busy.port));
+  const e2 = await expectClientFailure(dial(t, busy.port));
   assert.deepEqual([e2.kind, e2.stage, e2.temporary], ['reply', 'greeting', true]);
 });
 
@@ -154,10 +146,10 @@ test('connect reads a multi-line greeting and falls back to HELO when EHLO gets 
 
 test('connect fails temporarily when EHLO gets 4xx, and permanently when HELO is refused too', async (t) => {
   const p = await peer(t, { on: { EHLO: '451 4.3.0 Later' } });
-  const err = await failure(dial(t, p.port));
+  const err = await expectClientFailure(dial(t, p.port));
   assert.deepEqual([err.kind, err.stage, err.temporary], ['reply', 'ehlo', true]);
   const q = await peer(t, { on: { EHLO: '500 5.5.2 No', HELO: '550 5.7.1 Go away' } });
-  const e2 = await failure(dial(t, q.port));
+  const e2 = await expectClientFailure(dial(t, q.port));
   assert.deepEqual([e2.kind, e2.stage, e2.temporary, e2.reply?.code], ['reply', 'ehlo', false, 550]);
 });
 
@@ -167,17 +159,17 @@ test('connect goes on in plain text when STARTTLS is refused (opportunistic), an
   const conn = await dial(t, p.port, { tls: 'opportunistic' });
   assert.equal(conn.tls.on, false);
   await conn.send(env, hi);
-  const err = await failure(dial(t, p.port, { tls: 'required', ca: tls.cert }));
+  const err = await expectClientFailure(dial(t, p.port, { tls: 'required', ca: tls.cert }));
   assert.deepEqual([err.kind, err.stage, err.reply?.code], ['tls', 'tls', 454]);
 });
 
 test('connect fails with kind tls when the peer says 220 to STARTTLS and then closes or talks plain text', async (t) => {
   const tls = await testTls();
   const p = await peer(t, { tls, on: { STARTTLS: { reply: '220 Go ahead', close: true } } });
-  const err = await failure(dial(t, p.port, { tls: 'opportunistic' }));
+  const err = await expectClientFailure(dial(t, p.port, { tls: 'opportunistic' }));
   assert.deepEqual([err.kind, err.stage, err.temporary], ['tls', 'tls', true]);
   const q = await peer(t, { tls, on: { STARTTLS: { reply: '220 Go ahead', raw: '250 not TLS at all\r\n', startTls: false } } });
-  const e2 = await failure(dial(t, q.port, { tls: 'opportunistic' }));
+  const e2 = await expectClientFailure(dial(t, q.port, { tls: 'opportunistic' }));
   assert.equal(e2.kind, 'tls');
 });
 
@@ -201,13 +193,13 @@ test('connect discards replies injected before the TLS handshake (RFC 3207 §4.2
 test('connect times out on a peer that never greets (kind timeout), and on a refused port (kind network)', async (t) => {
   const p = await peer(t, { greeting: { hang: true } });
   const started = performance.now();
-  const err = await failure(dial(t, p.port, { timeouts: { ...short, greeting: 200 } }));
+  const err = await expectClientFailure(dial(t, p.port, { timeouts: { ...short, greeting: 200 } }));
   assert.deepEqual([err.kind, err.stage, err.temporary], ['timeout', 'greeting', true]);
   assert.ok(performance.now() - started < 1500);
   const gone = await peer(t, {});
   const port = gone.port;
   await gone.close();
-  const e2 = await failure(dial(t, port));
+  const e2 = await expectClientFailure(dial(t, port));
   assert.deepEqual([e2.kind, e2.stage], ['network', 'connect']);
 });
 
@@ -215,15 +207,15 @@ test('connect and every wait end at once when the signal aborts (kind aborted)',
   const p = await peer(t, { greeting: { hang: true } });
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 100);
-  const err = await failure(dial(t, p.port, { signal: ac.signal, timeouts: { ...short, greeting: 10_000 } }));
+  const err = await expectClientFailure(dial(t, p.port, { signal: ac.signal, timeouts: { ...short, greeting: 10_000 } }));
   assert.deepEqual([err.kind, err.stage], ['aborted', 'greeting']);
-  const pre = await failure(dial(t, p.port, { signal: AbortSignal.abort() }));
+  const pre = await expectClientFailure(dial(t, p.port, { signal: AbortSignal.abort() }));
   assert.equal(pre.kind, 'aborted');
 });
 
 test('connect refuses an EHLO name with spaces or control characters', async (t) => {
   const p = await peer(t, {});
-  const err = await failure(dial(t, p.port, { helo: 'client.test\r\nMAIL FROM:<x@y>' }));
+  const err = await expectClientFailure(dial(t, p.port, { helo: 'client.test\r\nMAIL FROM:<x@y>' }));
   assert.deepEqual([err.kind, err.stage, err.temporary], ['envelope', 'ehlo', false]);
   assert.equal(p.connections, 0);
 });

@@ -5,8 +5,8 @@
 import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { startSmtpPeer, type SmtpPeerOptions } from '../../testing/smtp-peer.js';
-import { BDAT_CHUNK_BYTES, connect, SmtpClientError, type ClientEnvelope, type SmtpConnection } from './index.js';
+import { expectClientFailure, startSmtpPeer, type SmtpPeerOptions } from '../../testing/smtp-peer.js';
+import { BDAT_CHUNK_BYTES, connect, type ClientEnvelope, type SmtpConnection } from './index.js';
 
 const short = { connect: 2000, greeting: 2000, command: 2000, mail: 2000, rcpt: 2000, dataInit: 2000, dataBlock: 2000, dataEnd: 2000 };
 const env = (over: Partial<ClientEnvelope> = {}): ClientEnvelope => ({ from: 'a@x.test', rcpts: [{ address: 'b@y.test' }], body: '7BIT', smtputf8: false, ...over });
@@ -19,14 +19,6 @@ async function setup(t: TestContext, o: SmtpPeerOptions) {
   return { peer, conn };
 }
 
-const failure = async (p: Promise<unknown>): Promise<SmtpClientError> => {
-  const err = await p.then(
-    () => assert.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof SmtpClientError, String(err));
-  return err;
-};
 
 test('send pipelines MAIL, every RCPT and DATA in one write when the peer offers PIPELINING', async (t) => {
   const { peer, conn } = await setup(t, {});
@@ -76,7 +68,7 @@ test('send without PIPELINING sends RSET instead of DATA when every RCPT failed'
 test('send throws when DATA is refused, then sends RSET first', async (t) => {
   for (const ehlo of [['PIPELINING'], []]) {
     const { peer, conn } = await setup(t, { ehlo, on: { DATA: ['451 4.3.0 Not now', '354 Go'] } });
-    const err = await failure(conn.send(env(), bytes('x\r\n')));
+    const err = await expectClientFailure(conn.send(env(), bytes('x\r\n')));
     assert.deepEqual([err.kind, err.stage, err.temporary, err.reply?.code], ['reply', 'data', true, 451]);
     assert.equal(conn.usable, true);
     await conn.send(env(), bytes('x\r\n'));
@@ -86,7 +78,7 @@ test('send throws when DATA is refused, then sends RSET first', async (t) => {
 
 test('send reads every pipelined reply after a refused MAIL and stays in step', async (t) => {
   const { peer, conn } = await setup(t, { on: { MAIL: ['553 5.1.8 Bad sender', '250 OK'], RCPT: ['503 5.5.1 MAIL first', '250 OK'], DATA: ['503 5.5.1 RCPT first', '354 Go'] } });
-  const err = await failure(conn.send(env(), bytes('x\r\n')));
+  const err = await expectClientFailure(conn.send(env(), bytes('x\r\n')));
   assert.deepEqual([err.kind, err.stage, err.temporary, err.reply?.code], ['reply', 'mail', false, 553]);
   const res = await conn.send(env(), bytes('y\r\n'));
   assert.equal(res.rcpts[0]!.outcome, 'accepted');
@@ -106,7 +98,7 @@ test('send passes DSN parameters only when the peer offers DSN', async (t) => {
 test('send refuses a message that needs SMTPUTF8 before MAIL when the peer lacks it (kind smtputf8)', async (t) => {
   const { peer, conn } = await setup(t, {});
   for (const e of [env({ smtputf8: true }), env({ rcpts: [{ address: 'jörg@y.test' }] })]) {
-    const err = await failure(conn.send(e, bytes('x\r\n')));
+    const err = await expectClientFailure(conn.send(e, bytes('x\r\n')));
     assert.deepEqual([err.kind, err.stage, err.temporary], ['smtputf8', 'mail', false]);
   }
   assert.deepEqual(peer.verbs(), ['EHLO']);
@@ -120,7 +112,7 @@ test('send declares SIZE and BODY=8BITMIME when offered, and refuses over the SI
   const { peer, conn } = await setup(t, { ehlo: ['SIZE 100', '8BITMIME'] });
   await conn.send(env({ body: '8BITMIME', size: 4 }), bytes('\u00e9\r\n'));
   assert.equal(peer.commands[1]!.line, 'MAIL FROM:<a@x.test> SIZE=4 BODY=8BITMIME');
-  const err = await failure(conn.send(env({ size: 101 }), bytes('x')));
+  const err = await expectClientFailure(conn.send(env({ size: 101 }), bytes('x')));
   assert.deepEqual([err.kind, err.temporary], ['size', false]);
   assert.equal(peer.verbs().filter((v) => v === 'MAIL').length, 1);
 });

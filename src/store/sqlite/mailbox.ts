@@ -156,7 +156,7 @@ export class SqliteMailbox implements Mailbox {
   }
 
   async readMany(uids: readonly string[], maxBytes: number): Promise<(readonly Buffer[] | undefined)[]> {
-    const rows = readRows(this.ctx.db, this.id, uids);
+    const rows = readRows(this.ctx, this.id, uids);
     const out = new Array<readonly Buffer[] | undefined>(uids.length).fill(undefined);
     let files: Promise<void>[] | undefined;
     for (let i = 0; i < uids.length; i++) {
