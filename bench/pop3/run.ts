@@ -616,7 +616,7 @@ async function main(work: string): Promise<void> {
     if (postroom && chosen && (profile === '1' || (profile === 'auto' && worst !== undefined && worst.q < 1))) {
       await postroom.stop();
       postroom = undefined;
-      profileText = await profileRow(chosen, prDir, prData, work);
+      profileText = await profileRow(chosen, prDir, prData, work, results.has('dele'));
     }
 
     const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
@@ -647,12 +647,15 @@ async function main(work: string): Promise<void> {
 }
 
 /** One more postroom run of group `g` under node --cpu-prof, after refilling the big maildrop (DELE emptied it). */
-async function profileRow(g: Group, prDir: string, prData: string, work: string): Promise<string> {
-  const loader = await PostroomLoader.open(prData, DOMAIN);
-  try {
-    await loadUsers([users.big], { password: PASSWORD, postroom: loader });
-  } finally {
-    await loader.close();
+/** Profiles group `g` on a fresh postroom; `refill`: DELE emptied the big maildrop, so it is loaded again first. */
+async function profileRow(g: Group, prDir: string, prData: string, work: string, refill: boolean): Promise<string> {
+  if (refill) {
+    const loader = await PostroomLoader.open(prData, DOMAIN);
+    try {
+      await loadUsers([users.big], { password: PASSWORD, postroom: loader });
+    } finally {
+      await loader.close();
+    }
   }
   const dir = path.join(work, 'cpu-prof');
   console.log(`postroom: ${g.id} again under node --cpu-prof …`);

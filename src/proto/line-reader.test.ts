@@ -143,3 +143,53 @@ test('LineReader.takeLine returns a received line at once, undefined when none i
   assert.throws(() => reader.takeLine(), LineTooLongError);
   assert.equal((await reader.readLine())?.toString(), 'NOOP', 'the reader stays in step after an overlong line');
 });
+
+test('LineReader.hasBufferedLine only looks: a long body after a command line stays intact (BDAT)', async () => {
+  const { src, reader } = make({ maxLineBytes: 16 });
+  src.write('BDAT 100\r\n' + 'a'.repeat(100));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(reader.takeLine()?.toString(), 'BDAT 100');
+  assert.equal(reader.hasBufferedLine(), false, '100 octets without a line end are no line, but are not dropped either');
+  src.write('NOOP\r\n');
+  const chunks: Buffer[] = [];
+  for await (const c of reader.take(100)) chunks.push(c);
+  assert.equal(Buffer.concat(chunks).toString(), 'a'.repeat(100));
+  assert.equal((await reader.readLine())?.toString(), 'NOOP');
+});
+
+test('LineReader pauses its source past 64 KiB unread and resumes it once the reader has taken it', async () => {
+  const { src, reader } = make({ maxLineBytes: 1 << 20 });
+  src.write(Buffer.alloc(70 * 1024, 'x'));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(src.isPaused(), true, 'backpressure reaches the source');
+  src.write('\r\nNOOP\r\n');
+  assert.equal((await reader.readLine())?.length, 70 * 1024);
+  assert.equal((await reader.readLine())?.toString(), 'NOOP');
+  assert.equal(src.isPaused(), false);
+});
+
+test('LineReader.park answers each arrival at once, restarts its time after each line, and ends on a value, the end or a timeout', async () => {
+  const { src, reader } = make({ idleMs: 150 });
+  const seen: string[] = [];
+  const handler = (): string | undefined => {
+    for (let l; (l = reader.takeLine()) !== undefined; ) {
+      seen.push(l.toString());
+      if (l.toString() === 'STOP') return 'stopped';
+    }
+    return undefined;
+  };
+  const parked = reader.park(handler);
+  for (let i = 0; i < 3; i++) {
+    src.write(`NOOP ${i}\r\n`);
+    assert.deepEqual(seen.at(-1), `NOOP ${i}`, 'answered inside the write, without a turn of the event loop');
+    await new Promise((r) => setTimeout(r, 100)); // 300 ms in all: only the time since the last line counts
+  }
+  src.write('ST');
+  src.write('OP\r\n');
+  assert.equal(await parked, 'stopped');
+  await assert.rejects(reader.park(handler), (e) => e instanceof ReadTimeoutError && e.kind === 'idle');
+  const ending = reader.park(handler);
+  src.end('NOOP last\r\n');
+  assert.equal(await ending, null);
+  assert.equal(seen.at(-1), 'NOOP last');
+});

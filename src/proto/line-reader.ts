@@ -5,8 +5,10 @@
  * Guarantees:
  * - Memory is bounded: a line is buffered up to `maxLineBytes`; a longer line is read to its end and discarded,
  *   then `LineTooLongError` is thrown, so the next line is read in step (the connection stays usable). Bodies
- *   are handed on chunk by chunk as they arrive; the source is read in paused mode, so an unread body applies
- *   backpressure to the socket.
+ *   are handed on chunk by chunk as they arrive; past 64 KiB received and unread the source is paused, so an
+ *   unread body or a pipelined flood applies backpressure to the socket.
+ * - `park()` answers input as it arrives, inside the source's 'data' event: a command that can be answered at once
+ *   costs no promise and no timer operation (one timer per reader carries every wait's time limit).
  * - Time is bounded: a line must arrive within `idleMs` (RFC 5321 §4.5.3.2.7: 5 minutes for a command); during a
  *   body, each read may take at most the remaining budget, which starts at `idleMs` and grows by one second per
  *   `minDataRate` bytes received, never above `idleMs` (Postfix's smtpd_min_data_rate). Past either,
@@ -17,35 +19,14 @@
  * Line ends: a line ends at LF; a CR just before it is removed. Lines are bytes; decoding is the caller's.
  */
 import type { Readable } from 'node:stream';
+import { bodyReader, ConnectionLostError, LineTooLongError, ReadTimeoutError, type BodyReader } from './body-reader.js';
 import { DotDecoder } from './dot-body.js';
+
+export { ConnectionLostError, LineTooLongError, ReadTimeoutError, type BodyReader };
 
 const EMPTY = Buffer.alloc(0);
 const CR = 0x0d;
 const LF = 0x0a;
-
-/** A line exceeded the reader's limit; the whole line has been read and discarded. */
-export class LineTooLongError extends Error {
-  override name = 'LineTooLongError';
-  constructor(readonly maxBytes: number) {
-    super(`Line longer than ${maxBytes} bytes`);
-  }
-}
-
-/** Nothing (or too little, during a body) arrived in time. */
-export class ReadTimeoutError extends Error {
-  override name = 'ReadTimeoutError';
-  constructor(readonly kind: 'idle' | 'rate') {
-    super(kind === 'idle' ? 'Read timed out' : 'Data arrived below the minimum rate');
-  }
-}
-
-/** The peer closed the connection in the middle of a body or an exchange. */
-export class ConnectionLostError extends Error {
-  override name = 'ConnectionLostError';
-  constructor() {
-    super('Connection closed by the peer');
-  }
-}
 
 /** The reader's limits. */
 export interface LineReaderOptions {
@@ -57,30 +38,54 @@ export interface LineReaderOptions {
   readonly minDataRate?: number;
 }
 
-/** A body read in chunks: DATA's dot-stuffed body or a BDAT chunk. */
-export interface BodyReader extends AsyncIterable<Buffer> {
-  /** The next chunk, or null after the end. Throws ConnectionLostError if the peer goes away first. */
-  read(): Promise<Buffer | null>;
-  /** Reads and discards the rest of the body, up to its end. */
-  finish(): Promise<void>;
-  /** Octets handed out so far. */
-  readonly bytes: number;
-  /** A bare CR or LF was seen (dot bodies only; always false for counted chunks). */
-  readonly bareNewline: boolean;
+/**
+ * Received octets held at most before the source is paused (backpressure to the socket): a pipelined flood or a
+ * body the consumer does not read yet stops here, and the source resumes once the reader has taken it all.
+ */
+const HIGH_WATER_BYTES = 64 * 1024;
+
+/** A read in progress: `readLine`/`fill` waiting for input, or `park` answering input as it arrives. */
+interface Waiter {
+  readonly kind: 'idle' | 'rate';
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (err: Error) => void;
+  /** park's handler: called at once on each arrival; a value other than undefined ends the wait with it. */
+  readonly onInput?: () => unknown;
 }
 
 /** Reads lines and bodies from a byte stream. */
 export class LineReader {
   private src: Readable;
+  /** Received octets being worked on: a partial line, or a body's next octets. */
   private buf: Buffer = EMPTY;
   private scanFrom = 0;
+  /** Chunks received and not yet taken into `buf` (at most about HIGH_WATER_BYTES: the source is paused past it). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** The line being received is over the limit: its octets are dropped up to its LF, then LineTooLongError. */
+  private discarding = false;
+  /** Lines handed out so far (park restarts its time limit after each). */
+  private linesTaken = 0;
   private ended = false;
   private failure: Error | null = null;
-  private wake: (() => void) | null = null;
-  private readonly onReadable = (): void => this.wake?.();
+  private waiter: Waiter | null = null;
+  /**
+   * One timer per reader for every wait's time limit: a wait only moves `deadline`, and the timer, when it fires
+   * early, arms itself again for what is left. Answering a command then costs no timer operation.
+   */
+  private deadline = Infinity;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private readonly onData = (chunk: Buffer): void => {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= HIGH_WATER_BYTES) this.src.pause();
+    this.notify();
+  };
   private readonly onEnd = (): void => {
     this.ended = true;
-    this.wake?.();
+    this.clearTimer();
+    this.notify();
   };
 
   constructor(
@@ -94,14 +99,14 @@ export class LineReader {
   private attach(src: Readable): void {
     this.src = src;
     this.ended = false;
-    src.on('readable', this.onReadable);
+    src.on('data', this.onData);
     src.on('end', this.onEnd);
     src.on('close', this.onEnd);
     src.on('error', this.onEnd);
   }
 
   private detach(): void {
-    this.src.off('readable', this.onReadable);
+    this.src.off('data', this.onData);
     this.src.off('end', this.onEnd);
     this.src.off('close', this.onEnd);
     this.src.off('error', this.onEnd);
@@ -123,43 +128,98 @@ export class LineReader {
     while (this.src.read() !== null); // plaintext pipelined after STARTTLS (RFC 3207 §4.2): thrown away
     this.buf = EMPTY;
     this.scanFrom = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.discarding = false;
     this.attach(next);
   }
 
   /** Makes the pending read and every later read throw `err`. */
   abort(err: Error): void {
     this.failure ??= err;
-    this.wake?.();
+    this.notify();
   }
 
-  /** Waits for the source to become readable, for at most `ms`. */
+  /** Hands an arrival (data, end, abort, time-out) to the waiting read, if any. */
+  private notify(): void {
+    const w = this.waiter;
+    if (!w) return;
+    if (!w.onInput || this.failure) {
+      this.waiter = null;
+      if (this.failure && w.onInput) w.reject(this.failure);
+      else w.resolve(undefined);
+      return;
+    }
+    const taken = this.linesTaken;
+    let out: unknown;
+    try {
+      out = w.onInput();
+    } catch (err) {
+      if (this.waiter === w) this.waiter = null;
+      w.reject(err as Error);
+      return;
+    }
+    // The handler may have started another read of its own (a command that waits for the client): it keeps the slot.
+    if (out === undefined && this.ended) out = null;
+    if (out !== undefined) {
+      if (this.waiter === w) this.waiter = null;
+      w.resolve(out);
+    } else if (this.linesTaken !== taken) this.deadline = performance.now() + this.opts.idleMs;
+  }
+
+  /** Starts a wait of at most `ms` in `w`'s slot. */
+  private startWait(w: Waiter, ms: number): void {
+    this.waiter = w;
+    this.deadline = performance.now() + Math.max(0, ms);
+    if (this.timer === null || this.timerAt > this.deadline) this.armTimer(this.deadline);
+  }
+
+  private armTimer(at: number): void {
+    this.clearTimer();
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, Math.max(0, at - performance.now()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.timerAt = Infinity;
+    const w = this.waiter;
+    if (!w) return;
+    if (performance.now() < this.deadline) return this.armTimer(this.deadline);
+    this.waiter = null;
+    w.reject(new ReadTimeoutError(w.kind));
+  };
+
+  /** Waits for the source to deliver something, for at most `ms`. */
   private wait(ms: number, kind: 'idle' | 'rate'): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => {
-          this.wake = null;
-          reject(new ReadTimeoutError(kind));
-        },
-        Math.max(0, ms),
-      );
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
+    return new Promise((resolve, reject) => this.startWait({ kind, resolve: resolve as (v: unknown) => void, reject }, ms));
+  }
+
+  /** Moves every received chunk into `buf`; returns the number of octets moved, and resumes a paused source. */
+  private takePending(): number {
+    const n = this.pendingBytes;
+    if (n === 0) return 0;
+    const parts = this.buf.length === 0 ? this.pending : [this.buf, ...this.pending];
+    this.buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.src.isPaused() && !this.ended) this.src.resume();
+    return n;
   }
 
   /** Reads what the source has into `buf`, waiting up to `ms`. Returns the number of bytes added (0: end of stream). */
   private async fill(ms: number, kind: 'idle' | 'rate' = 'idle'): Promise<number> {
     for (;;) {
       if (this.failure) throw this.failure;
-      const chunk = this.src.read() as Buffer | null;
-      if (chunk !== null && chunk.length > 0) {
-        this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-        return chunk.length;
-      }
-      if (this.ended || this.src.readableEnded || this.src.destroyed) return 0;
+      const n = this.takePending();
+      if (n > 0) return n;
+      if (this.ended || this.src.destroyed) return 0;
       await this.wait(ms, kind);
     }
   }
@@ -167,6 +227,52 @@ export class LineReader {
   private consume(n: number): void {
     this.buf = n >= this.buf.length ? EMPTY : this.buf.subarray(n);
     this.scanFrom = 0;
+  }
+
+  /**
+   * Where the first received line ends (its LF), or -1: takes received chunks one at a time until one holds an LF.
+   * Past `maxBytes` without an LF, the octets are a line too long: with `drop` (reading a line) they are dropped as
+   * they arrive (`discarding`), so the buffer stays bounded; without it (only looking) nothing more is taken.
+   */
+  private lineEnd(maxBytes: number, drop: boolean): number {
+    for (;;) {
+      const lf = this.buf.indexOf(LF, this.scanFrom);
+      if (lf >= 0) return lf;
+      if (this.buf.length > maxBytes) {
+        if (!drop) return -1;
+        this.discarding = true; // keep reading to the end of the line, but keep none of it
+        this.buf = EMPTY;
+      }
+      this.scanFrom = this.buf.length;
+      const chunk = this.pending.shift();
+      if (chunk === undefined) return -1;
+      this.pendingBytes -= chunk.length;
+      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+      if (this.pendingBytes === 0 && this.src.isPaused() && !this.ended) this.src.resume();
+    }
+  }
+
+  /**
+   * The next line when it is already received, without its line end; undefined when none is complete yet (then
+   * `readLine` or `park` waits for it). Throws LineTooLongError, once the whole line has been received and
+   * dropped, for a line longer than `maxBytes` (including CRLF).
+   *
+   * @example
+   * ```ts
+   * const line = reader.takeLine() ?? (await reader.readLine());
+   * ```
+   */
+  takeLine(maxBytes = this.opts.maxLineBytes): Buffer | undefined {
+    const lf = this.lineEnd(maxBytes, true);
+    if (lf < 0) return undefined;
+    const end = lf > 0 && this.buf[lf - 1] === CR ? lf - 1 : lf;
+    const line = this.buf.subarray(0, end);
+    this.consume(lf + 1);
+    const discarded = this.discarding;
+    this.discarding = false;
+    if (discarded || lf + 1 > maxBytes) throw new LineTooLongError(maxBytes);
+    this.linesTaken++;
+    return line;
   }
 
   /**
@@ -182,21 +288,9 @@ export class LineReader {
    */
   async readLine(maxBytes = this.opts.maxLineBytes): Promise<Buffer | null> {
     const deadline = performance.now() + this.opts.idleMs;
-    let discarding = false;
     for (;;) {
-      const lf = this.buf.indexOf(LF, this.scanFrom);
-      if (lf >= 0) {
-        const end = lf > 0 && this.buf[lf - 1] === CR ? lf - 1 : lf;
-        const line = this.buf.subarray(0, end);
-        this.consume(lf + 1);
-        if (discarding || lf + 1 > maxBytes) throw new LineTooLongError(maxBytes);
-        return line;
-      }
-      if (this.buf.length > maxBytes) {
-        discarding = true; // keep reading to the end of the line, but keep none of it
-        this.buf = EMPTY;
-      }
-      this.scanFrom = this.buf.length;
+      const line = this.takeLine(maxBytes);
+      if (line !== undefined) return line;
       if ((await this.fill(deadline - performance.now())) === 0) {
         this.consume(this.buf.length);
         return null;
@@ -205,46 +299,34 @@ export class LineReader {
   }
 
   /**
-   * The next line when it is already received (as `readLine` would return it, without waiting a turn of the event
-   * loop), or undefined when it is not (then call `readLine`). Throws LineTooLongError for a received line longer
-   * than `maxBytes`.
+   * Waits, while the session is idle, for input that `onInput` accepts: `onInput` is called at once on each
+   * arrival (inside the source's 'data' event, without a turn of the promise queue, so a command that can be
+   * answered at once costs no promise), and the wait ends with the first value it returns other than undefined.
+   * Resolves null at the end of the stream; rejects with ReadTimeoutError when `idleMs` passes without a line
+   * being taken (each line taken starts the time again), and with the error `onInput` throws or `abort` gave.
    *
    * @example
    * ```ts
-   * const line = reader.takeLine() ?? (await reader.readLine());
+   * const next = await reader.park(() => answerWhatArrived()); // undefined from it: keep waiting
    * ```
    */
-  takeLine(maxBytes = this.opts.maxLineBytes): Buffer | undefined {
-    const lf = this.bufferedLf();
-    if (lf < 0) return undefined;
-    const end = lf > 0 && this.buf[lf - 1] === CR ? lf - 1 : lf;
-    const line = this.buf.subarray(0, end);
-    this.consume(lf + 1);
-    if (lf + 1 > maxBytes) throw new LineTooLongError(maxBytes);
-    return line;
+  park<T>(onInput: () => T | undefined): Promise<T | null> {
+    return new Promise<T | null>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      if (this.ended && this.pendingBytes === 0) return resolve(null);
+      this.startWait({ kind: 'idle', resolve: resolve as (v: unknown) => void, reject, onInput }, this.opts.idleMs);
+      if (this.pendingBytes > 0) this.notify();
+    });
   }
 
-  /**
-   * True when a complete line is already received: the client is pipelining (RFC 2920), so replies can wait.
-   * Reads at most one more chunk from the source, so the buffer stays bounded.
-   */
+  /** True when a complete line is already received: the client is pipelining (RFC 2920), so replies can wait. */
   hasBufferedLine(): boolean {
-    return this.bufferedLf() >= 0;
-  }
-
-  /** Where the first received line ends (its LF), reading at most one more chunk from the source; -1 if none. */
-  private bufferedLf(): number {
-    const lf = this.buf.indexOf(LF, this.scanFrom);
-    if (lf >= 0 || this.failure || this.buf.length > this.opts.maxLineBytes) return lf;
-    const chunk = this.src.read() as Buffer | null;
-    if (chunk === null || chunk.length === 0) return -1;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    return this.buf.indexOf(LF, this.scanFrom);
+    return this.lineEnd(this.opts.maxLineBytes, false) >= 0;
   }
 
   /** True when any byte is received and unread (a client that did not wait for a reply it had to wait for). */
   hasBufferedData(): boolean {
-    return this.buf.length > 0 || this.src.readableLength > 0;
+    return this.buf.length > 0 || this.pendingBytes > 0 || this.src.readableLength > 0;
   }
 
   /** Reads once for a body, under the minimum-rate budget of `budget`. */
@@ -273,7 +355,7 @@ export class LineReader {
   dotBody(opts: { normalize: boolean }): BodyReader {
     const decoder = new DotDecoder(opts.normalize);
     const budget = { ms: this.opts.idleMs };
-    return this.bodyReader(async () => {
+    return bodyReader(async () => {
       for (;;) {
         if (decoder.done) return null;
         if (this.buf.length > 0) {
@@ -300,7 +382,7 @@ export class LineReader {
   take(n: number): BodyReader {
     let left = n;
     const budget = { ms: this.opts.idleMs };
-    return this.bodyReader(async () => {
+    return bodyReader(async () => {
       while (left > 0) {
         if (this.buf.length > 0) {
           const k = Math.min(left, this.buf.length);
@@ -314,38 +396,4 @@ export class LineReader {
       return null;
     }, () => false);
   }
-
-  /** Wraps a chunk source as a BodyReader whose reads run one at a time. */
-  private bodyReader(next: () => Promise<Buffer | null>, bare: () => boolean): BodyReader {
-    let chain: Promise<unknown> = Promise.resolve();
-    let bytes = 0;
-    let finished = false;
-    const read = (): Promise<Buffer | null> => {
-      const p = chain.then(async () => {
-        if (finished) return null;
-        const chunk = await next();
-        if (chunk === null) finished = true;
-        else bytes += chunk.length;
-        return chunk;
-      });
-      chain = p.catch(() => undefined);
-      return p;
-    };
-    return {
-      read,
-      async finish() {
-        while ((await read()) !== null);
-      },
-      get bytes() {
-        return bytes;
-      },
-      get bareNewline() {
-        return bare();
-      },
-      async *[Symbol.asyncIterator]() {
-        for (let c; (c = await read()) !== null; ) yield c;
-      },
-    };
-  }
 }
-

@@ -29,7 +29,7 @@ export function capabilities(c: Pop3Conn): string[] {
 }
 
 /** CAPA. */
-export async function capa(c: Pop3Conn, arg: string): Promise<void> {
+export function capa(c: Pop3Conn, arg: string): void {
   if (arg.trim() !== '') throw syntax('CAPA takes no arguments');
   c.replyLines('Capability list follows', capabilities(c));
 }

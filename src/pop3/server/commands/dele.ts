@@ -5,7 +5,7 @@
 import type { Pop3Conn } from '../conn.js';
 
 /** DELE msg. */
-export async function dele(c: Pop3Conn, arg: string): Promise<void> {
+export function dele(c: Pop3Conn, arg: string): void {
   const { n } = c.message(arg);
   c.deleted.add(n);
   c.reply(`Message ${n} deleted`);

@@ -6,7 +6,7 @@ import { syntax } from '../../reply.js';
 import type { Pop3Conn } from '../conn.js';
 
 /** LIST [msg]. */
-export async function list(c: Pop3Conn, arg: string): Promise<void> {
+export function list(c: Pop3Conn, arg: string): void {
   if (arg.includes(' ')) throw syntax('expected LIST [message]');
   if (arg !== '') {
     const { n, msg } = c.message(arg);

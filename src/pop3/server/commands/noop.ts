@@ -3,7 +3,7 @@ import { syntax } from '../../reply.js';
 import type { Pop3Conn } from '../conn.js';
 
 /** NOOP. */
-export async function noop(c: Pop3Conn, arg: string): Promise<void> {
+export function noop(c: Pop3Conn, arg: string): void {
   if (arg.trim() !== '') throw syntax('NOOP takes no arguments');
   c.reply('');
 }

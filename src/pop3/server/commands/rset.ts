@@ -3,7 +3,7 @@ import { syntax } from '../../reply.js';
 import type { Pop3Conn } from '../conn.js';
 
 /** RSET. */
-export async function rset(c: Pop3Conn, arg: string): Promise<void> {
+export function rset(c: Pop3Conn, arg: string): void {
   if (arg.trim() !== '') throw syntax('RSET takes no arguments');
   c.deleted.clear();
   const { count, octets } = c.totals();

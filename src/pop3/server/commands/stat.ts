@@ -3,7 +3,7 @@ import { syntax } from '../../reply.js';
 import type { Pop3Conn } from '../conn.js';
 
 /** STAT. */
-export async function stat(c: Pop3Conn, arg: string): Promise<void> {
+export function stat(c: Pop3Conn, arg: string): void {
   if (arg.trim() !== '') throw syntax('STAT takes no arguments');
   const { count, octets } = c.totals();
   c.reply(`${count} ${octets}`);

@@ -6,7 +6,7 @@ import { syntax } from '../../reply.js';
 import type { Pop3Conn } from '../conn.js';
 
 /** UIDL [msg]. */
-export async function uidl(c: Pop3Conn, arg: string): Promise<void> {
+export function uidl(c: Pop3Conn, arg: string): void {
   if (arg.includes(' ')) throw syntax('expected UIDL [message]');
   if (arg !== '') {
     const { n, msg } = c.message(arg);

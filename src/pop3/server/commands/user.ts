@@ -7,7 +7,7 @@ import { loginDelay, plaintextRefused, syntax } from '../../reply.js';
 import type { Pop3Conn } from '../conn.js';
 
 /** USER name. */
-export async function user(c: Pop3Conn, arg: string): Promise<void> {
+export function user(c: Pop3Conn, arg: string): void {
   if (!c.authAllowed()) throw plaintextRefused(c.stlsOffered());
   if (arg.trim() === '') throw syntax('USER needs a name');
   if (c.ctx.throttle.locked(c.info.remote)) throw loginDelay();

@@ -6,7 +6,7 @@ import { syntax } from '../../reply.js';
 import type { Pop3Conn } from '../conn.js';
 
 /** UTF8. */
-export async function utf8(c: Pop3Conn, arg: string): Promise<void> {
+export function utf8(c: Pop3Conn, arg: string): void {
   if (arg.trim() !== '') throw syntax('UTF8 takes no arguments');
   c.utf8 = true;
   c.reply('UTF8 enabled');

@@ -2,6 +2,6 @@
 import type { SmtpConn } from '../conn.js';
 
 /** HELP [string]. */
-export async function help(c: SmtpConn): Promise<void> {
+export function help(c: SmtpConn): void {
   c.reply(214, [0, 0], ['Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH', 'See RFC 5321']);
 }

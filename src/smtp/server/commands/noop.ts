@@ -2,6 +2,6 @@
 import type { SmtpConn } from '../conn.js';
 
 /** NOOP [string]. */
-export async function noop(c: SmtpConn): Promise<void> {
+export function noop(c: SmtpConn): void {
   c.reply(250, [0, 0], 'OK');
 }

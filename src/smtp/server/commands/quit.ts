@@ -2,7 +2,7 @@
 import type { SmtpConn } from '../conn.js';
 
 /** QUIT. */
-export async function quit(c: SmtpConn): Promise<void> {
+export function quit(c: SmtpConn): void {
   c.reply(221, [0, 0], `${c.ctx.hostname} Service closing transmission channel`);
   c.closing = true;
 }

@@ -6,7 +6,7 @@ import { syntax } from '../../reply.js';
 import type { SmtpConn } from '../conn.js';
 
 /** VRFY string. */
-export async function vrfy(c: SmtpConn, arg: string): Promise<void> {
+export function vrfy(c: SmtpConn, arg: string): void {
   if (arg.trim() === '') throw syntax('VRFY requires a user name or address');
   c.reply(252, [0, 0], 'Cannot VRFY user, but will accept message and attempt delivery');
 }
