@@ -79,7 +79,7 @@ export class LineReader {
   private readonly onData = (chunk: Buffer): void => {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= HIGH_WATER_BYTES) this.src.pause();
+    if (this.pendingBytes > HIGH_WATER_BYTES) this.src.pause();
     this.notify();
   };
   private readonly onEnd = (): void => {
