@@ -70,10 +70,18 @@ export function formatError(err: Pop3Error): string {
  * ```
  */
 export function formatMultiline(first: string, lines: readonly string[]): string {
-  let out = formatOk(first);
-  for (const line of lines) out += `${line.startsWith('.') ? '.' : ''}${clean(line)}\r\n`;
-  return `${out}.\r\n`;
+  // A scan listing has a line per message (10,000 lines for LIST): one pass over all lines for a non-printable
+  // octet and a check of each first octet replace a regular expression per line, unless a line needs it.
+  if (NOT_PRINTABLE.test(lines.join('')) || lines.some((l) => l.charCodeAt(0) === DOT)) {
+    let out = formatOk(first);
+    for (const line of lines) out += `${line.startsWith('.') ? '.' : ''}${clean(line)}\r\n`;
+    return `${out}.\r\n`;
+  }
+  return `${formatOk(first)}${lines.length > 0 ? `${lines.join('\r\n')}\r\n` : ''}.\r\n`;
 }
+
+const NOT_PRINTABLE = /[^\x20-\x7e]/;
+const DOT = 0x2e;
 
 // Constructors the backend throws.
 
