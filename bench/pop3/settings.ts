@@ -1,0 +1,41 @@
+/**
+ * The settings of `npm run bench:pop3` (see run.ts for what each means), read once from the environment, and the
+ * corpus they make.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchUsers, type BenchUser, type CorpusSizes } from './corpus.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '..', '..', '..');
+export const env = (name: string, def: number) => {
+  const v = Number(process.env[name] ?? def);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a number ≥ 0`);
+  return v;
+};
+export const MiB = 1024 * 1024;
+export const sizes: CorpusSizes = {
+  bigMessages: env('BENCH_MESSAGES', 10_000),
+  smallBytes: env('BENCH_BODY_BYTES', 4096),
+  hugeMessages: env('BENCH_HUGE_MESSAGES', 20),
+  hugeBytes: env('BENCH_HUGE_MIB', 10) * MiB,
+  users: env('BENCH_USERS', 20),
+  perUser: env('BENCH_PER_USER', 500),
+  loginMessages: 10,
+  loginUsers: Math.max(1, env('BENCH_LOGIN_CLIENTS', 4)),
+};
+export const logins = env('BENCH_LOGINS', 500);
+export const loginClients = sizes.loginUsers;
+export const sessions = Math.max(1, env('BENCH_SESSIONS', 10));
+export const window = Math.max(1, env('BENCH_WINDOW', 100));
+export const rounds = Math.max(1, env('BENCH_ROUNDS', 3));
+export const profile = process.env['BENCH_PROFILE'] ?? 'auto';
+export const only = process.env['BENCH_ONLY'];
+export const onlyGroups = process.env['BENCH_GROUPS']?.split(',');
+export const users = benchUsers(sizes);
+export const allUsers: BenchUser[] = [...users.login, users.big, users.huge, ...users.many];
+export const PYTHON_SCRIPT = path.join(root, 'bench', 'pop3', 'poplib-fetch.py');
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
