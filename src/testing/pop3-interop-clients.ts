@@ -23,68 +23,14 @@
  * Limits: programs run as the current user, except that getmail6, which refuses to deliver as root, delivers as
  * `nobody` when the test runs as root.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { crlfToLf, mboxoQuotePosix, mboxrdQuote, splitMbox } from './pop3-interop.js';
-import { runProgram, runUnderPty } from './pop3-interop-run.js';
+import { crlfToLf, mboxrdQuote } from './pop3-interop.js';
+import { runProgram } from './pop3-interop-run.js';
+import { asIs, env, makeMaildir, readMaildir, readMbox, type Pop3Account, type Pop3InteropClient } from './pop3-interop-kit.js';
+import { movemail, mutt, sNail } from './pop3-interop-mbox-clients.js';
 
-/** Where and as whom a client fetches. */
-export interface Pop3Account {
-  readonly host: string;
-  /** POP3 with STLS (RFC 2595). */
-  readonly pop3Port: number;
-  /** POP3 over implicit TLS (RFC 8314). */
-  readonly pop3sPort: number;
-  /** The server's (self-signed) certificate, PEM: clients that verify trust it. */
-  readonly caFile: string;
-  /** A DNS name in the certificate, for clients that check names and cannot check an IP address. */
-  readonly tlsName: string;
-  readonly user: string;
-  readonly password: string;
-}
-
-/** One client recipe. */
-export interface Pop3InteropClient {
-  /** Also the local part of the account it uses. */
-  readonly name: string;
-  /** The programs it needs on PATH. */
-  readonly peers: readonly string[];
-  /** Whether it deletes what it fetched (DELE + QUIT): the maildrop must be empty afterwards. */
-  readonly deletes: boolean;
-  /** Fetches every message of `account` into `dir` (an empty directory) and returns the messages as stored. */
-  fetch(account: Pop3Account, dir: string): Promise<Buffer[]>;
-  /** What the client is documented to store for a message the server sent as `wire` (CRLF, before dot-stuffing). */
-  expected(wire: Buffer): Buffer;
-}
-
-const asIs = (wire: Buffer): Buffer => wire;
-
-/** Maildir: the files of new/ and cur/. */
-function readMaildir(dir: string): Buffer[] {
-  const out: Buffer[] = [];
-  for (const sub of ['new', 'cur']) {
-    const d = path.join(dir, sub);
-    if (!existsSync(d)) continue;
-    for (const f of readdirSync(d).sort()) out.push(readFileSync(path.join(d, f)));
-  }
-  return out;
-}
-
-function makeMaildir(dir: string, mode = 0o700): string {
-  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(path.join(dir, sub), { recursive: true, mode });
-  return dir;
-}
-
-/** An mbox's messages, From_ lines and separators removed (and the From_ lines checked). */
-function readMbox(file: string): Buffer[] {
-  if (!existsSync(file)) return [];
-  return splitMbox(readFileSync(file)).map((m) => m.message);
-}
-
-/** A private HOME: programs that look for dot-files find none of the user's. */
-function env(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', TMPDIR: home, ...extra };
-}
+export type { Pop3Account, Pop3InteropClient };
 
 /** Message number → size, from a LIST reply as curl prints it ("1 144\r\n2 10263458\r\n"). */
 function listSizes(list: string): Map<number, number> {
@@ -375,105 +321,6 @@ function mpop(stls: boolean): Pop3InteropClient {
 export const mpopStls = mpop(true);
 /** mpop, implicit TLS and USER/PASS, into an mbox (MBOXRD). */
 export const mpopPop3s = mpop(false);
-
-/** mutt under a pseudo-terminal: `<fetch-mail>` (STLS, USER/PASS) into its mbox spool file, then quit. */
-export const mutt: Pop3InteropClient = {
-  name: 'mutt',
-  peers: ['mutt', 'python3'],
-  deletes: false,
-  expected: crlfToLf,
-  async fetch(a, dir) {
-    const inbox = path.join(dir, 'inbox');
-    writeFileSync(inbox, '');
-    const rc = path.join(dir, 'muttrc');
-    const q = (s: string): string => `"${s.replace(/[\\"$`]/g, (c) => `\\${c}`)}"`;
-    writeFileSync(
-      rc,
-      [
-        `set pop_host=${q(`pop://${a.host}:${a.pop3Port}`)}`,
-        `set pop_user=${q(a.user)}`,
-        `set pop_pass=${q(a.password)}`,
-        'set pop_delete=no',
-        'set pop_last=no',
-        'set ssl_starttls=yes',
-        'set ssl_force_tls=yes',
-        `set certificate_file=${q(a.caFile)}`, // trusted certificates: the server's own (self-signed)
-        'set ssl_verify_host=no', // it connects to an IP address; the certificate itself is still verified
-        `set spoolfile=${q(inbox)}`,
-        'set mbox_type=mbox',
-        `set folder=${q(dir)}`,
-        `set tmpdir=${q(dir)}`,
-        'set quit=yes',
-        'set move=no',
-        'set mark_old=no', // otherwise quitting rewrites the spool with Status: fields
-        'set header_cache=""',
-        'set message_cachedir=""',
-        'set mail_check_stats=no',
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
-    const r = await runUnderPty('mutt', ['-n', '-F', rc, '-f', inbox, '-e', 'push "<fetch-mail><quit>"'], { env: env(dir) });
-    if (!/Mailbox is unchanged/.test(r.stdout)) {
-      throw new Error(`mutt: expected it to leave its spool unchanged on quit, the screen ended with: ${JSON.stringify(r.stdout.slice(-300))}`);
-    }
-    return readMbox(inbox);
-  },
-};
-
-/** s-nail: `-f pop3://…` with STLS, `copy *` into an mbox, then `xit` (leave without changes, so no QUIT/UPDATE). */
-export const sNail: Pop3InteropClient = {
-  name: 's-nail',
-  peers: ['s-nail'],
-  deletes: false,
-  expected: (wire) => mboxoQuotePosix(crlfToLf(wire)),
-  async fetch(a, dir) {
-    const mbox = path.join(dir, 'copy.mbox');
-    // s-nail 14.9 has POP3 built in (`s-nail -Xversion` lists +pop3). v15-compat: the user is URL-encoded.
-    // tls-verify=ignore: s-nail 14.9 matches the certificate against host names only ("TLS certificate does not
-    // match: 127.0.0.1:PORT" although the certificate names 127.0.0.1), and the name localhost may reach ::1 first.
-    const r = await runProgram(
-      's-nail',
-      ['-:/', '-#', '-S', 'v15-compat', '-S', `password=${a.password}`, '-S', 'pop3-use-starttls', '-S', 'pop3-no-apop', '-S', 'tls-verify=ignore',
-        '-f', `pop3://${encodeURIComponent(a.user)}@${a.host}:${a.pop3Port}`],
-      { env: env(dir, { MAILRC: '/dev/null' }), input: `copy * ${mbox}\nxit\n` },
-    );
-    // In batch mode (-#) s-nail exits 0 even when it could not open the mailbox; it says why on standard error.
-    if (!existsSync(mbox)) throw new Error(`s-nail stored nothing: ${r.stderr}`);
-    return readMbox(mbox);
-  },
-};
-
-/**
- * GNU Mailutils movemail into an mbox, deleting what it moved (STLS: Mailutils uses it when offered). One message
- * per run (--max-messages=1) until a run moves nothing: Mailutils 3.15 loses data when it fetches a message larger
- * than 8 KiB after another message in the same session (reproduced against dovecot-pop3d 2.3.19: in
- * libproto/pop/mbox.c the message cache stream drops as many bytes as the previous message had).
- */
-export const movemail: Pop3InteropClient = {
-  name: 'movemail',
-  peers: ['movemail'],
-  deletes: true,
-  expected: (wire) => mboxrdQuote(crlfToLf(wire)),
-  async fetch(a, dir) {
-    const mbox = path.join(dir, 'RMAIL.mbox');
-    const url = `pop://${encodeURIComponent(a.user)}@${a.host}:${a.pop3Port}`;
-    for (let run = 0, size = -1; ; run++) {
-      if (run > 20) throw new Error('movemail: still moving messages after 20 runs');
-      await runProgram('movemail', ['--no-config', '--max-messages=1', url, mbox, a.password], { env: env(dir) });
-      const now = existsSync(mbox) ? statSync(mbox).size : 0;
-      if (now === size) break;
-      size = now;
-    }
-    // Mailutils keeps its UIDs in header fields it appends to each message (X-IMAPbase: only in the first).
-    return readMbox(mbox).map((m) => {
-      const text = m.toString('latin1');
-      const end = text.indexOf('\n\n');
-      const header = text.slice(0, end + 1).replace(/^X-IMAPbase: .*\n(?=X-UID: )/m, '').replace(/^X-UID: \d+\n$/m, '');
-      return Buffer.from(header + text.slice(end + 1), 'latin1');
-    });
-  },
-};
 
 /** Every client of the interop test. */
 export const pop3InteropClients: readonly Pop3InteropClient[] = [
