@@ -72,4 +72,6 @@ test('formatOk, formatError and formatMultiline write RFC 1939 §3 lines and kee
   assert.equal(formatError(new Pop3Error('Bad\r\nthing')), '-ERR Bad??thing\r\n');
   assert.equal(formatMultiline('Capability list follows', ['TOP', 'UIDL']), '+OK Capability list follows\r\nTOP\r\nUIDL\r\n.\r\n');
   assert.equal(formatMultiline('x', ['.a', '']), '+OK x\r\n..a\r\n\r\n.\r\n');
+  assert.equal(formatMultiline('x', ['1 a\r\nb', '2 c']), '+OK x\r\n1 a??b\r\n2 c\r\n.\r\n', 'a line break inside a line cannot add a line');
+  assert.equal(formatMultiline('x', []), '+OK x\r\n.\r\n');
 });
