@@ -111,13 +111,16 @@ function decodeArg<S extends string, C>(bytes: Buffer, spec: CommandSpec<S, C>, 
 
 /** Checks a line against the table and runs its command; returns the command's promise when it did not finish at once. */
 function dispatch<S extends string, C extends EngineConn<S>>(c: C, table: CommandTable<S, C>, line: Buffer): Promise<void> | void {
+  // An ASCII line (nearly all of them) is decoded once and split as a string: no Buffer views per command.
+  const ascii = isAscii(line);
   const sp = line.indexOf(0x20);
-  const { verb } = splitCommand((sp < 0 ? line : line.subarray(0, sp)).toString('latin1'));
+  const split = splitCommand(ascii ? line.toString('latin1') : (sp < 0 ? line : line.subarray(0, sp)).toString('latin1'));
+  const verb = split.verb;
   const spec = Object.hasOwn(table, verb) ? table[verb] : undefined;
   if (line.length + 2 > c.maxCommandBytes && !spec?.longLine) throw c.errors.lineTooLong();
   if (line.includes(0)) throw c.errors.badLine('NUL byte in command line');
   if (!spec) throw c.errors.unknownCommand(/^[A-Z0-9-]{1,16}$/.test(verb) ? verb : '');
-  const arg = sp < 0 ? '' : decodeArg(line.subarray(sp + 1), spec, c.errors);
+  const arg = sp < 0 ? '' : ascii ? split.arg : decodeArg(line.subarray(sp + 1), spec, c.errors);
   let refusal: ProtocolError | null = null;
   if (!spec.states.includes(c.state)) refusal = c.errors.badSequence(verb, c.state);
   else if (!spec.preTls && c.mustStartTls()) refusal = c.errors.tlsRequired();
