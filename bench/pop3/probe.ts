@@ -1,8 +1,12 @@
 /**
- * A developer's probe for the POP3 hot paths (not a benchmark, no Dovecot): loads the big and huge maildrops of
- * bench:pop3 into a fresh postroom once (kept in PROBE_DIR between runs), starts `postroom start` (extra node
- * options from PROBE_NODE_ARGS, e.g. `--perf-basic-prof`), prints its pid, then runs PROBE_ROW (retr, poplib, huge,
- * concurrent, stat) PROBE_REPEAT times and prints each run's rate and server CPU. Use it with `perf record -p PID`.
+ * A developer's probe for the POP3 hot paths (not a benchmark, no Dovecot): loads the big, huge and 20 users'
+ * maildrops of bench:pop3 once (kept in PROBE_DIR between runs), starts one `postroom start` per build of
+ * PROBE_ROOTS (name:repo,…; default this checkout) on its own copy of the data, prints their pids, then runs
+ * PROBE_ROW (retr, poplib, huge, concurrent, open, stat) PROBE_REPEAT times, alternating the builds, and prints
+ * each run's rate and server CPU per message on the main thread and on the others. PROBE_NODE_ARGS (or
+ * PROBE_NODE_ARGS_<name>) replaces the node options `postroom start` runs with (`--v8-pool-size=1`: give it again
+ * next to e.g. `--perf-basic-prof`); PROBE_ENV_<name> sets environment variables for one build; PROBE_WAIT_MS
+ * waits before the first round (time to attach `perf record -p PID`).
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
@@ -20,6 +24,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
 const dir = process.env['PROBE_DIR'] ?? '/tmp/postroom-probe';
 const row = process.env['PROBE_ROW'] ?? 'retr';
+if (!['retr', 'poplib', 'huge', 'concurrent', 'open', 'stat'].includes(row)) throw new Error(`PROBE_ROW: no row ${row}`);
 const repeat = Number(process.env['PROBE_REPEAT'] ?? 5);
 const users = benchUsers({ bigMessages: 10_000, smallBytes: 4096, hugeMessages: 20, hugeBytes: 10 * 1024 * 1024, users: 20, perUser: 500, loginMessages: 10, loginUsers: 1 });
 const data = path.join(dir, 'data');

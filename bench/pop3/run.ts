@@ -132,6 +132,8 @@ async function scryptMs(): Promise<number> {
 }
 
 async function main(work: string): Promise<void> {
+  const unknown = onlyGroups?.filter((id) => !groups.some((g) => g.id === id)) ?? [];
+  if (unknown.length) throw new Error(`BENCH_GROUPS: no group ${unknown.join(', ')} (groups: ${groups.map((g) => g.id).join(', ')})`);
   if (!existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js'))) throw new Error('No dist/: run npm run build');
   const noDovecot = dovecotMissing();
   if (noDovecot && only === 'dovecot') throw new Error(noDovecot);
@@ -243,8 +245,7 @@ async function main(work: string): Promise<void> {
   }
 }
 
-/** One more postroom run of group `g` under node --cpu-prof, after refilling the big maildrop (DELE emptied it). */
-/** Profiles group `g` on a fresh postroom; `refill`: DELE emptied the big maildrop, so it is loaded again first. */
+/** Profiles group `g` under node --cpu-prof on a fresh postroom; `refill`: DELE emptied the big maildrop, so it is loaded again first. */
 async function profileRow(g: Group, prDir: string, prData: string, work: string, refill: boolean): Promise<string> {
   if (refill) {
     const loader = await PostroomLoader.open(prData, DOMAIN);

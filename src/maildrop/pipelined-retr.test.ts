@@ -7,8 +7,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { Pop3Server } from '../pop3/server/index.js';
-import { cheapHash, RecordingLogger } from '../testing/mta-fixtures.js';
-import { appendIndexed, openKind, storeKinds } from '../testing/maildrop-stores.js';
+import { RecordingLogger } from '../testing/mta-fixtures.js';
+import { annInbox, appendIndexed, storeKinds } from '../testing/maildrop-stores.js';
 import { createMaildropBackend } from './index.js';
 
 /** RFC 1939 §3: a "." at a line start doubled, CRLF before the terminator if missing, then ".\r\n". */
@@ -16,10 +16,7 @@ const stuffed = (m: string) => `${m.replace(/^\./gm, '..')}${m === '' || m.endsW
 
 for (const kind of storeKinds) {
   test(`${kind.name}: 60 pipelined RETRs in one write, then again out of order: the wire is every message byte-stuffed, in order`, async (t) => {
-    const h = await openKind(t, kind);
-    await h.store.domains.add('example.org');
-    const ann = await h.store.users.create('ann@example.org', await cheapHash('secret'));
-    const inbox = await h.store.mailbox(ann.id);
+    const { h, inbox } = await annInbox(t, kind);
     const messages: string[] = [];
     for (let i = 0; i < 60; i++) {
       const body = i === 40 ? `${'.big line\r\n'.repeat(8000)}` : i % 7 === 0 ? `.dot ${i}\r\n..two\r\nlast` : `body ${i}\r\n`;

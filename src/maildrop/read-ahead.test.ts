@@ -1,8 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { Mailbox } from '../store/index.js';
-import { cheapHash, RecordingLogger } from '../testing/mta-fixtures.js';
-import { appendIndexed, openKind, storeKinds } from '../testing/maildrop-stores.js';
+import { RecordingLogger } from '../testing/mta-fixtures.js';
+import { annInbox, appendIndexed, storeKinds } from '../testing/maildrop-stores.js';
 import { StoreMaildrop } from './maildrop.js';
 
 /** The mailbox, with the size of every readMany batch recorded. */
@@ -23,10 +23,7 @@ function counting(box: Mailbox, batches: number[]): Mailbox {
 
 for (const kind of storeKinds) {
   test(`${kind.name}: RETR read-ahead doubles while the client reads in order, stops at a large message, starts again at one otherwise`, async (t) => {
-    const h = await openKind(t, kind);
-    await h.store.domains.add('example.org');
-    const ann = await h.store.users.create('ann@example.org', await cheapHash('secret'));
-    const inbox = await h.store.mailbox(ann.id);
+    const { h, inbox } = await annInbox(t, kind);
     const texts: string[] = [];
     for (let i = 0; i < 40; i++) {
       // Message 31 (position 30) is too large to read whole (64 KiB): it streams, and the window stops before it.

@@ -124,12 +124,16 @@ function dispatch<S extends string, C extends EngineConn<S>>(c: C, table: Comman
   let refusal: ProtocolError | null = null;
   if (!spec.states.includes(c.state)) refusal = c.errors.badSequence(verb, c.state);
   else if (!spec.preTls && c.mustStartTls()) refusal = c.errors.tlsRequired();
-  if (refusal) return refuse(c, spec, arg, refusal);
+  if (refusal) {
+    // Only a command with a `refused` hook (BDAT) needs a turn for it; any other refusal is thrown at once.
+    if (spec.refused) return refuse(c, spec, arg, refusal);
+    throw refusal;
+  }
   if (spec.lastInGroup && c.reader.hasBufferedData()) throw c.errors.syncError();
   return spec.run(c, arg);
 }
 
-/** A command the engine refuses: its `refused` hook consumes what it announced, then the refusal is thrown. */
+/** A command the engine refuses that announced a payload: its `refused` hook consumes it, then the refusal is thrown. */
 async function refuse<S extends string, C extends EngineConn<S>>(c: C, spec: CommandSpec<S, C>, arg: string, refusal: ProtocolError): Promise<never> {
   await spec.refused?.(c, arg, refusal);
   throw refusal;
@@ -188,7 +192,7 @@ const END = Symbol('end of session');
 /**
  * Runs a session to its end: greeting, commands, closing. While it waits for the client, each line that arrives
  * is answered from the reader's 'data' event (`LineReader.park`): a command that finishes at once (STAT, NOOP,
- * RETR of a message already read, RCPT …) costs no promise. Only a command that returns a promise, a flush the
+ * RETR of a message already read, NOOP …) costs no promise. Only a command that returns a promise, a flush the
  * client does not read, or the end of the session leaves that path.
  *
  * @example

@@ -200,7 +200,11 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
   flush(): Promise<void> | undefined {
     if (this.out.length === 0) return undefined;
     const s = this.socket;
-    if (s.destroyed || !s.writable) return void this.takeOutput();
+    if (s.destroyed || !s.writable) {
+      this.out = []; // nobody to send it to: dropped, not gathered
+      this.outBytes = 0;
+      return undefined;
+    }
     return this.writeOutput() ? undefined : this.drained(s);
   }
 

@@ -169,7 +169,7 @@ test('LineReader pauses its source past 64 KiB unread and resumes it once the re
 });
 
 test('LineReader.park answers each arrival at once, restarts its time after each line, and ends on a value, the end or a timeout', async () => {
-  const { src, reader } = make({ idleMs: 150 });
+  const { src, reader } = make({ idleMs: 400 });
   const seen: string[] = [];
   const handler = (): string | undefined => {
     for (let l; (l = reader.takeLine()) !== undefined; ) {
@@ -182,7 +182,7 @@ test('LineReader.park answers each arrival at once, restarts its time after each
   for (let i = 0; i < 3; i++) {
     src.write(`NOOP ${i}\r\n`);
     assert.deepEqual(seen.at(-1), `NOOP ${i}`, 'answered inside the write, without a turn of the event loop');
-    await new Promise((r) => setTimeout(r, 100)); // 300 ms in all: only the time since the last line counts
+    await new Promise((r) => setTimeout(r, 200)); // 600 ms in all, over the 400 ms limit: only the time since the last line counts
   }
   src.write('ST');
   src.write('OP\r\n');

@@ -270,8 +270,8 @@ export class LineReader {
     this.consume(lf + 1);
     const discarded = this.discarding;
     this.discarding = false;
+    this.linesTaken++; // an overlong line counts too: it is a line received, so park's time starts again
     if (discarded || lf + 1 > maxBytes) throw new LineTooLongError(maxBytes);
-    this.linesTaken++;
     return line;
   }
 

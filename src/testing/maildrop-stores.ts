@@ -1,6 +1,6 @@
 /**
  * Helpers for the maildrop tests (src/maildrop): the two stores every test runs against (MemoryStore and the
- * SQLite store in a temporary directory, each with a restart), a store whose mailboxes fail on demand, a
+ * SQLite store in a temporary directory, each with a restart), ann's INBOX in one, a store whose mailboxes fail on demand, a
  * Pop3ConnInfo, and messages appended with their part index as local delivery stores them.
  *
  * Test code only: bodies are small and buffered.
@@ -12,6 +12,7 @@ import type { Pop3ConnInfo } from '../pop3/server/index.js';
 import { harness, type StoreHarness } from '../store/contract-kit.js';
 import { memoryHarness, sqliteHarness } from '../store/harnesses.js';
 import type { Mailbox, MessageRecord, Store } from '../store/index.js';
+import { cheapHash } from './mta-fixtures.js';
 
 /** A store backend under test, by name. */
 export interface StoreKind {
@@ -28,6 +29,14 @@ export const storeKinds: readonly StoreKind[] = [
 /** A fresh harness of `kind`, cleaned up when the test ends. */
 export function openKind(t: TestContext, kind: StoreKind): Promise<StoreHarness> {
   return harness(t, () => kind.make());
+}
+
+/** A fresh store of `kind` with the domain example.org and the user ann@example.org (password "secret"), and her INBOX. */
+export async function annInbox(t: TestContext, kind: StoreKind): Promise<{ h: StoreHarness; inbox: Mailbox }> {
+  const h = await openKind(t, kind);
+  await h.store.domains.add('example.org');
+  const ann = await h.store.users.create('ann@example.org', await cheapHash('secret'));
+  return { h, inbox: await h.store.mailbox(ann.id) };
 }
 
 /** A Pop3ConnInfo of a loopback POP3 client. */

@@ -17,8 +17,6 @@ import { encodeXtext } from '../../smtp/index.js';
 import type { QueueItem, RcptResult } from '../../store/index.js';
 import type { DsnAction, DsnNeed } from '../queue/index.js';
 
-/** RFC 3464 §2.3.3 Action of a report. */
-
 /** One block of report fields. */
 export type DsnFieldBlock = readonly (readonly [string, string])[];
 

@@ -11,7 +11,6 @@ import type { DsnAction, DsnNeed } from '../queue/index.js';
 import { orcptAddress, resultText } from './dsn-fields.js';
 import type { ReturnedOriginal } from './returned-original.js';
 
-
 /** The Subject of a failure report (Postfix's failure_template). */
 export const SUBJECT_FAILED = 'Undelivered Mail Returned to Sender';
 /** The Subject of a delay notice (Postfix's delay_template). */

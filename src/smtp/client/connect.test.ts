@@ -26,7 +26,6 @@ async function dial(t: TestContext, port: number, o: Partial<ClientOptions> = {}
   return conn;
 }
 
-
 test('connect with opportunistic TLS uses STARTTLS without verifying, and EHLO again after it', async (t) => {
   const tls = await testTls();
   const { port, backend } = await server(t, { tls });

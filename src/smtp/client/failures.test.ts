@@ -6,8 +6,8 @@
 import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { startSmtpPeer, type SmtpPeerOptions } from '../../testing/smtp-peer.js';
-import { connect, SmtpClientError, type ClientEnvelope, type ClientOptions, type ClientTimeouts } from './index.js';
+import { expectClientFailure, startSmtpPeer, type SmtpPeerOptions } from '../../testing/smtp-peer.js';
+import { connect, type ClientEnvelope, type ClientOptions, type ClientTimeouts } from './index.js';
 
 const short: ClientTimeouts = { connect: 1000, greeting: 1000, command: 1000, mail: 1000, rcpt: 1000, dataInit: 1000, dataBlock: 1000, dataEnd: 1000 };
 const env: ClientEnvelope = { from: 'a@x.test', rcpts: [{ address: 'b@y.test' }, { address: 'c@y.test' }], body: '7BIT', smtputf8: false };
@@ -20,15 +20,6 @@ async function setup(t: TestContext, o: SmtpPeerOptions, c: Partial<ClientOption
   return { peer, conn };
 }
 
-async function failure(p: Promise<unknown>): Promise<SmtpClientError> {
-  const err = await p.then(
-    () => assert.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof SmtpClientError, String(err));
-  return err;
-}
-
 for (const [verb, stage, timeout] of [
   ['MAIL', 'mail', 'mail'],
   ['RCPT', 'rcpt', 'rcpt'],
@@ -39,11 +30,11 @@ for (const [verb, stage, timeout] of [
     test(`send times out when the peer never answers ${verb} (${pipelining ? '' : 'not '}pipelined, timeout ${timeout})`, async (t) => {
       const { conn } = await setup(t, { ehlo: pipelining ? ['PIPELINING'] : [], on: { [verb]: { hang: true } } }, { timeouts: { ...short, [timeout]: 150 } });
       const started = performance.now();
-      const err = await failure(conn.send(env, hi));
+      const err = await expectClientFailure(conn.send(env, hi));
       assert.deepEqual([err.kind, err.stage, err.temporary], ['timeout', stage, true]);
       assert.ok(performance.now() - started < 900, 'the stage timeout, not another, ended the wait');
       assert.equal(conn.usable, false);
-      await failure(conn.send(env, hi)); // and it stays unusable
+      await expectClientFailure(conn.send(env, hi)); // and it stays unusable
     });
   }
 }
@@ -52,7 +43,7 @@ test('send times out (dataBlock) when the peer stops reading the body', async (t
   const { conn } = await setup(t, { on: { DATA: { reply: '354 Go', hang: true } } }, { timeouts: { ...short, dataBlock: 200 } });
   const chunk = Buffer.alloc(64 * 1024, 'x\r\n');
   const endless = () => new Readable({ read() { this.push(Buffer.from(chunk)); } });
-  const err = await failure(conn.send(env, endless));
+  const err = await expectClientFailure(conn.send(env, endless));
   assert.deepEqual([err.kind, err.stage, err.temporary], ['timeout', 'data', true]);
   assert.equal(conn.usable, false);
 });
@@ -66,21 +57,21 @@ test('send waits for slow replies within their timeouts', async (t) => {
 
 test('send fails with kind network when the peer drops the connection after the data', async (t) => {
   const { conn } = await setup(t, { on: { END: { close: true } } });
-  const err = await failure(conn.send(env, hi));
+  const err = await expectClientFailure(conn.send(env, hi));
   assert.deepEqual([err.kind, err.stage, err.temporary], ['network', 'data', true]);
   assert.equal(conn.usable, false);
 });
 
 test('send fails with kind network when the peer drops the connection at DATA', async (t) => {
   const { conn } = await setup(t, { ehlo: [], on: { DATA: { close: true } } });
-  const err = await failure(conn.send(env, hi));
+  const err = await expectClientFailure(conn.send(env, hi));
   assert.deepEqual([err.kind, err.stage], ['network', 'data']);
 });
 
 test('send treats 421 at any point as a temporary failure and closes the connection', async (t) => {
   for (const on of [{ MAIL: '421 4.3.2 Shutting down' }, { RCPT: ['250 OK', { reply: '421 4.4.2 Timeout', close: true }] }, { END: '421 4.3.0 Bye' }] as SmtpPeerOptions['on'][]) {
     const { conn } = await setup(t, { on });
-    const err = await failure(conn.send(env, hi));
+    const err = await expectClientFailure(conn.send(env, hi));
     assert.deepEqual([err.kind, err.temporary, err.reply?.code], ['reply', true, 421], JSON.stringify(on));
     assert.equal(conn.usable, false);
   }
@@ -89,7 +80,7 @@ test('send treats 421 at any point as a temporary failure and closes the connect
 test('send fails with kind protocol on a reply that is not an SMTP reply', async (t) => {
   for (const bad of ['hello there', '250-first\n251 second', '999 what']) {
     const { conn } = await setup(t, { on: { MAIL: bad } });
-    const err = await failure(conn.send(env, hi));
+    const err = await expectClientFailure(conn.send(env, hi));
     assert.deepEqual([err.kind, err.stage, err.temporary], ['protocol', 'mail', true], bad);
     assert.equal(conn.usable, false);
   }
@@ -97,10 +88,10 @@ test('send fails with kind protocol on a reply that is not an SMTP reply', async
 
 test('send fails with kind protocol on a reply line over 2,048 octets or a reply over 100 lines', async (t) => {
   const long = await setup(t, { on: { MAIL: `250 ${'x'.repeat(3000)}` } });
-  const e1 = await failure(long.conn.send(env, hi));
+  const e1 = await expectClientFailure(long.conn.send(env, hi));
   assert.deepEqual([e1.kind, e1.stage], ['protocol', 'mail']);
   const many = await setup(t, { on: { RCPT: `${'250-ok\n'.repeat(150)}250 ok` } });
-  const e2 = await failure(many.conn.send(env, hi));
+  const e2 = await expectClientFailure(many.conn.send(env, hi));
   assert.deepEqual([e2.kind, e2.stage], ['protocol', 'rcpt']);
   assert.match(e2.message, /100 lines/);
 });
@@ -118,7 +109,7 @@ test('send ends at once when the signal aborts, and destroys the connection', as
   const { conn } = await setup(t, { on: { RCPT: { hang: true } } }, { signal: ac.signal, timeouts: { ...short, rcpt: 10_000 } });
   setTimeout(() => ac.abort(new Error('lease lost')), 100);
   const started = performance.now();
-  const err = await failure(conn.send(env, hi));
+  const err = await expectClientFailure(conn.send(env, hi));
   assert.deepEqual([err.kind, err.stage, err.temporary], ['aborted', 'rcpt', true]);
   assert.ok(performance.now() - started < 1000);
   assert.equal(conn.usable, false);
@@ -140,6 +131,6 @@ test('destroy closes at once, and send then fails with kind network', async (t) 
   const { conn } = await setup(t, {});
   conn.destroy();
   assert.equal(conn.usable, false);
-  const err = await failure(conn.send(env, hi));
+  const err = await expectClientFailure(conn.send(env, hi));
   assert.equal(err.kind, 'network');
 });

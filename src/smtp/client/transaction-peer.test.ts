@@ -19,7 +19,6 @@ async function setup(t: TestContext, o: SmtpPeerOptions) {
   return { peer, conn };
 }
 
-
 test('send pipelines MAIL, every RCPT and DATA in one write when the peer offers PIPELINING', async (t) => {
   const { peer, conn } = await setup(t, {});
   await conn.send(env({ rcpts: [{ address: 'b@y.test' }, { address: 'c@y.test' }] }), bytes('x\r\n'));

@@ -172,10 +172,13 @@ export class FileBlobStore implements BlobStore {
       await fh.close();
       return Readable.from([], { objectMode: false });
     }
+    // Without a range, a ref's size bounds the reads: each read then allocates only what is left (not a whole
+    // chunk for a small blob), and the end needs no extra empty read.
+    const bounds = range ? { start: range.start, end: range.end - 1 } : typeof ref !== 'string' && ref.size > 0 ? { end: ref.size - 1 } : {};
     return fh.createReadStream({
       // 1 MiB reads: each read is a hand-off to the thread pool and back, whose wake-ups cost more than the copy.
       highWaterMark: 1024 * 1024,
-      ...(range ? { start: range.start, end: range.end - 1 } : {}),
+      ...bounds,
     });
   }
 

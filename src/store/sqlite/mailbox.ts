@@ -157,19 +157,19 @@ export class SqliteMailbox implements Mailbox {
 
   async readMany(uids: readonly string[], maxBytes: number): Promise<(readonly Buffer[] | undefined)[]> {
     const rows = readRows(this.ctx, this.id, uids);
+    // Every uid is checked before any file is read: an unknown one fails the batch with no read left running.
+    const missing = rows.findIndex((r) => r === undefined);
+    if (missing >= 0) throw new Error(`No message with UID ${uids[missing]!} in mailbox ${this.id}`);
     const out = new Array<readonly Buffer[] | undefined>(uids.length).fill(undefined);
-    let files: Promise<void>[] | undefined;
     for (let i = 0; i < uids.length; i++) {
-      const r = rows[i];
-      if (!r) throw new Error(`No message with UID ${uids[i]!} in mailbox ${this.id}`);
-      const [, size, prefix, blobId, data] = r;
+      const [, size, prefix, blobId, data] = rows[i]!;
       if (size > maxBytes) continue;
       const head = prefix !== null && prefix.length > 0 ? prefix : undefined;
-      // An inline body came with its row (inline-blobs.ts); a body in a file is read whole.
-      if (data !== null) out[i] = head ? [head, data] : [data];
-      else (files ??= []).push(this.ctx.blobs.files.readWhole(blobId).then((body) => void (out[i] = head ? [head, body] : [body])));
+      // An inline body came with its row (inline-blobs.ts); a body in a file is read whole, one file at a time, so a
+      // batch does not fill the thread pool the commits' fsyncs also wait on.
+      const body = data ?? (await this.ctx.blobs.files.readWhole(blobId));
+      out[i] = head ? [head, body] : [body];
     }
-    if (files) await Promise.all(files);
     return out;
   }
 

@@ -50,7 +50,8 @@ function rowsOf(ctx: SqliteContext, mailboxId: string, uids: readonly string[]):
  * ```
  */
 export function readRows(ctx: SqliteContext, mailboxId: string, uids: readonly string[]): (ReadRow | undefined)[] {
-  if (uids.length <= 1) return rowsOf(ctx, mailboxId, uids);
+  if (uids.length === 0) return [];
+  if (uids.length === 1) return rowsOf(ctx, mailboxId, uids);
   let batch = batches.get(ctx.db);
   if (!batch) batches.set(ctx.db, (batch = ctx.db.transaction(rowsOf)));
   return batch(ctx, mailboxId, uids);
