@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { alive } from '../common/proc.js';
+import { freePort } from '../../src/testing/free-port.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,14 +41,7 @@ export function dovecotVersion(): string {
   return execFileSync(DOVECOT, ['--version'], { encoding: 'utf8' }).trim().split(' ')[0]!;
 }
 
-/** A free loopback port (asked from the kernel, then released; Dovecot binds it a moment later). */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export { freePort };
 
 /** A Dovecot password hash: `{SHA512-CRYPT}$6$rounds=R$…` from `doveadm pw` (the scheme Debian's docs recommend). */
 export async function sha512CryptHash(password: string, rounds: number): Promise<string> {

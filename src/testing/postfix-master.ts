@@ -8,10 +8,10 @@
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { alive } from './peers.js';
+import { freePort } from './free-port.js';
 
 export { alive };
 
@@ -35,21 +35,7 @@ export function postfixMissing(): string | null {
   return null;
 }
 
-/**
- * A free loopback port (asked from the kernel, then released; Postfix binds it a moment later).
- *
- * @example
- * ```ts
- * const port = await freePort(); // e.g. 41237
- * ```
- */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export { freePort };
 
 /**
  * The main.cf parameters every private instance shares, in the order the bench's main.cf has always had them:
