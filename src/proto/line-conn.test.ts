@@ -103,40 +103,34 @@ test('LineConn.switchToTls discards plaintext pipelined after the command and se
   assert.equal(client.encrypted, true);
 });
 
-test('LineConn.flush: output gathered while earlier writes still wait for a slow client arrives intact and in order', async (t) => {
-  // Flushes of several chunks share one gathering buffer while each write completes at once; a write the kernel
-  // could not take keeps its buffer, so the next flushes must not write into it. The client reads only at the end.
+/** A ToyConn on a real loopback socket whose client is paused: `read()` resumes it and collects what arrives. */
+async function pausedClient(t: { after(fn: () => unknown): void }): Promise<{ conn: ToyConn; socket: Socket; client: Socket }> {
   const { createServer, connect } = await import('node:net');
-  const accepted = new Promise<Socket>((resolve) => {
+  let client: Socket | undefined;
+  const socket = await new Promise<Socket>((resolve) => {
     const server = createServer((s) => resolve(s));
     t.after(() => server.close());
     server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      const client = connect(port, '127.0.0.1');
+      client = connect((server.address() as { port: number }).port, '127.0.0.1');
       client.pause();
-      clients.push(client);
     });
   });
-  const clients: Socket[] = [];
-  const socket = await accepted;
   const conn = new ToyConn(socket, { peerTimeoutMs: 30_000, sessionTimeoutMs: 60_000, secureContext: () => null }, peer);
-  const expected: Buffer[] = [];
-  const waits: Promise<void>[] = [];
-  // 18 MB: more than the kernel's socket buffers hold, so writes are left pending.
-  for (let i = 0; i < 2000; i++) {
-    // Three chunks per flush, each filled with the flush's number: a reused buffer would show another number.
-    for (let k = 0; k < 3; k++) {
-      const chunk = Buffer.alloc(3000 + k, i % 251);
-      expected.push(chunk);
-      conn.queue(chunk);
-    }
-    const w = conn.flush();
-    if (w) waits.push(w);
-  }
-  const client = clients[0]!;
+  t.after(() => {
+    client!.destroy();
+    conn.reader.abort(new Error('done'));
+    socket.destroy();
+  });
+  return { conn, socket, client: client! };
+}
+
+/** What `flushNumbered` queues for flushes 0 … n−1, in bytes. */
+const numberedBytes = (n: number): number => n * (3000 + 3001 + 3002);
+
+/** Reads from `client` until `total` bytes came (bounded: 20 s), then compares them with `expected`. */
+async function receivedIntact(client: Socket, expected: readonly Buffer[], total: number): Promise<void> {
   const got: Buffer[] = [];
   let bytes = 0;
-  const total = expected.reduce((n, b) => n + b.length, 0);
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 20_000); // bounded: what arrived by then is compared
     client.on('data', (d: Buffer) => {
@@ -148,8 +142,39 @@ test('LineConn.flush: output gathered while earlier writes still wait for a slow
   });
   assert.equal(bytes, total);
   assert.ok(Buffer.concat(got).equals(Buffer.concat(expected)), 'the bytes received are the bytes queued');
+}
+
+/** Queues three chunks filled with flush number `i` (a reused buffer would show another number) and flushes them. */
+function flushNumbered(conn: ToyConn, i: number, expected: Buffer[]): Promise<void> | undefined {
+  for (let k = 0; k < 3; k++) {
+    const chunk = Buffer.alloc(3000 + k, i % 251);
+    expected.push(chunk);
+    conn.queue(chunk);
+  }
+  return conn.flush();
+}
+
+test('LineConn.flush: output gathered while earlier writes still wait for a slow client arrives intact and in order', async (t) => {
+  // Flushes of several chunks are gathered into pooled buffers; a write the kernel could not take keeps its buffer
+  // until its callback, so the next flushes must not write into it. The client reads only at the end.
+  const { conn, client } = await pausedClient(t);
+  const expected: Buffer[] = [];
+  const waits: Promise<void>[] = [];
+  // 18 MB: more than the kernel's socket buffers hold, so writes are left pending.
+  for (let i = 0; i < 2000; i++) {
+    const w = flushNumbered(conn, i, expected);
+    if (w) waits.push(w);
+  }
+  await receivedIntact(client, expected, numberedBytes(2000));
   await Promise.all(waits);
-  client.destroy();
-  conn.reader.abort(new Error('done'));
-  socket.destroy();
+});
+
+test('LineConn.flush: pooled buffers given back by completed writes are refilled without touching a pending one', async (t) => {
+  // The client reads all along while the writer waits for each drain, so buffers come back from write callbacks
+  // and are reused while later writes are still pending: every byte must still be the one queued.
+  const { conn, client } = await pausedClient(t);
+  const expected: Buffer[] = [];
+  const reading = receivedIntact(client, expected, numberedBytes(2000));
+  for (let i = 0; i < 2000; i++) await flushNumbered(conn, i, expected);
+  await reading;
 });

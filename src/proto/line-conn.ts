@@ -83,20 +83,35 @@ export interface LineConnOptions<S extends string> {
 }
 
 /**
- * Output gathered for one write, shared by every connection of this thread: a pipelined group's replies and message
- * bodies (up to 64 KiB and one message) are copied into it instead of into a new buffer per write, so writing
- * costs no allocation (buffers of this size live outside the JavaScript heap, and allocating them at this rate
- * drives full garbage collections). Given away to a write that did not complete at once (LineConn.flush).
+ * Output gathered for one write: a pipelined group's replies and message bodies (up to 64 KiB and one message) are
+ * copied into a buffer of this size taken from a pool shared by every connection of this thread, instead of into a
+ * new buffer per write. Buffers this size live outside the JavaScript heap, and V8 counts what is allocated there
+ * against the old generation's limit: a new 256 KiB buffer per write (what a write the kernel could not take at once
+ * used to cost, about every write of a pipelined RETR) started a full garbage collection every few thousand
+ * messages. A buffer goes back to the pool as soon as its write is done: at once when the kernel took every byte
+ * inside write(), else when the socket calls the write's callback.
  */
 const SCRATCH_BYTES = 256 * 1024;
-let scratchBuffer: Buffer | null = null;
+/** Most free buffers kept (8 MiB): enough for every write in flight to 20 clients reading as fast as they can. */
+const SCRATCH_POOL = 32;
+const scratchPool: Buffer[] = [];
 
-/** Copies `chunks` (`bytes` in all, at most SCRATCH_BYTES) into the scratch buffer; returns the part filled. */
-function gather(chunks: readonly Buffer[], bytes: number): Buffer {
-  const into = (scratchBuffer ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES));
+/** Copies `chunks` (`bytes` in all, at most SCRATCH_BYTES) into a pooled buffer; returns it and the part filled. */
+function gather(chunks: readonly Buffer[], bytes: number): { data: Buffer; scratch: Buffer } {
+  const into = scratchPool.pop() ?? Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   let at = 0;
   for (const c of chunks) at += c.copy(into, at);
-  return into.subarray(0, bytes);
+  return { data: into.subarray(0, bytes), scratch: into };
+}
+
+/** A function that puts `scratch` back in the pool the first time it is called (a write's callback, or at once). */
+function giveBack(scratch: Buffer): () => void {
+  let back = false;
+  return () => {
+    if (back) return;
+    back = true;
+    if (scratchPool.length < SCRATCH_POOL) scratchPool.push(scratch);
+  };
 }
 
 let counter = 0;
@@ -181,16 +196,16 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
   }
 
   /**
-   * Takes the queued output off the queue, as one buffer. Several chunks on a plain socket are gathered into the
-   * shared scratch buffer (see `gather`), others into a new one.
+   * Takes the queued output off the queue, as one buffer. Several chunks on a plain socket are gathered into a pooled
+   * buffer (see `gather`), others into a new one.
    */
-  private takeOutput(): { data: Buffer; scratch: boolean } {
+  private takeOutput(): { data: Buffer; scratch?: Buffer } {
     const { out, outBytes } = this;
     this.out = [];
     this.outBytes = 0;
-    if (out.length === 1) return { data: out[0]!, scratch: false };
-    if (outBytes > SCRATCH_BYTES || this.socket instanceof TLSSocket) return { data: Buffer.concat(out, outBytes), scratch: false };
-    return { data: gather(out, outBytes), scratch: true };
+    if (out.length === 1) return { data: out[0]! };
+    if (outBytes > SCRATCH_BYTES || this.socket instanceof TLSSocket) return { data: Buffer.concat(out, outBytes) };
+    return gather(out, outBytes);
   }
 
   /**
@@ -212,10 +227,12 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
   private writeOutput(): boolean {
     const { data, scratch } = this.takeOutput();
     const s = this.socket;
-    const ok = s.write(data);
-    // The scratch buffer may be filled again only if the kernel took every byte inside write() (nothing is left
-    // queued in the stream, so no pending write refers to it); otherwise the pending write keeps it.
-    if (scratch && s.writableLength !== 0) scratchBuffer = null;
+    if (!scratch) return s.write(data);
+    // A pooled buffer may be filled again once no pending write refers to it: at once if the kernel took every byte
+    // inside write() (nothing is left queued in the stream), else when the write's callback says it is done.
+    const back = giveBack(scratch);
+    const ok = s.write(data, back);
+    if (s.writableLength === 0) back();
     return ok;
   }
 
