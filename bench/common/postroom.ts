@@ -13,7 +13,7 @@ import * as path from 'node:path';
 /** The listeners `postroom start` has on by default; all but the measured one are turned off. */
 const LISTENERS = ['smtp', 'submission', 'pop3', 'web'] as const;
 /** The node options `npm start` and the executable's first line give `postroom start` (BENCH_START_NODE_ARGS replaces them). */
-export const START_NODE_ARGS: readonly string[] = (process.env['BENCH_START_NODE_ARGS'] ?? '--v8-pool-size=1').split(' ').filter(Boolean);
+export const START_NODE_ARGS: readonly string[] = (process.env['BENCH_START_NODE_ARGS'] ?? '--v8-pool-size=1 --max-semi-space-size=4').split(' ').filter(Boolean);
 
 export interface PostroomChildOptions {
   /** The repository root (bin/postroom.js and a built dist/). */
