@@ -12,7 +12,10 @@
  * against the generated messages (a sample of each maildrop, plus LIST and UIDL in full).
  *
  * Rows, each measured on both servers, the order alternating between rounds (the median round is reported;
- * CPU is that round's unless the row says otherwise):
+ * CPU is that round's unless the row says otherwise). Every row but login and DELE first runs BENCH_WARMUP rounds
+ * on both servers that are not counted (a session for open): a server runs for months, and postroom's code is
+ * compiled by V8 as it runs (a fresh one needs about 20,000 RETRs before its CPU per message settles). The first
+ * warm-up round's figures are printed under the table, so the cold server is not hidden.
  * - login: BENCH_LOGINS connect + USER + PASS + QUIT, over BENCH_LOGIN_CLIENTS connections at a time, on a small
  *   maildrop; logins/s.
  * - open, STAT, LIST, UIDL on the big maildrop: per session, the time from PASS to its +OK (password check and
@@ -36,7 +39,7 @@
  * a row) one more postroom run of one row (BENCH_PROFILE_ROW, else the worst) under node --cpu-prof, summarized.
  * Options (environment): BENCH_MESSAGES (10000), BENCH_BODY_BYTES (4096), BENCH_HUGE_MESSAGES (20),
  * BENCH_HUGE_MIB (10), BENCH_USERS (20), BENCH_PER_USER (500), BENCH_LOGINS (500), BENCH_LOGIN_CLIENTS (4),
- * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (3), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
+ * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (3), BENCH_WARMUP (1), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
  * (auto, 0 or 1), BENCH_PROFILE_ROW (login, open, retr, poplib, huge, concurrent, dele), BENCH_KEEP=1 keeps the
  * temp directory (logs, data), BENCH_ONLY=dovecot runs without postroom, BENCH_GROUPS=retr,huge runs only those groups.
  */
@@ -54,7 +57,7 @@ import { calibrateSha512Rounds, dovecotMissing, MaildirWriter, sha512CryptHash, 
 import { groups, warmAndValidate, type Group, type Measured, type RowSpec, type Server } from './groups.js';
 import { loadUsers } from './load.js';
 import { PostroomLoader, startPostroom } from './postroom.js';
-import { allUsers, env, only, onlyGroups, profile, root, rounds, sessions, sizes, users, version, MiB } from './settings.js';
+import { allUsers, env, only, onlyGroups, profile, root, rounds, sessions, sizes, users, version, warmups, MiB } from './settings.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running and reporting.
@@ -65,14 +68,27 @@ function median<T>(xs: T[], by: (x: T) => number): T {
   return [...xs].sort((a, b) => by(a) - by(b))[Math.floor((xs.length - 1) / 2)]!;
 }
 
-/** Runs a group on every server, alternating which goes first, and folds the rounds into one Measured per row. */
+/** Warm-up rounds' first row, per group and server: shown under the table, not in it. */
+const warmedUp = new Map<string, Map<Server['key'], Measured>>();
+
+/**
+ * Runs a group on every server, alternating which goes first: its warm-up rounds (not counted), then its rounds,
+ * folded into one Measured per row.
+ */
 async function runGroup(g: Group, servers: readonly Server[], results: Results): Promise<void> {
+  for (let r = 0; r < g.warmup; r++) {
+    for (const s of r % 2 === 0 ? servers : [...servers].reverse()) {
+      const [first] = await g.run(s);
+      if (r === 0 && first) warmedUp.set(g.id, (warmedUp.get(g.id) ?? new Map<Server['key'], Measured>()).set(s.key, first));
+    }
+  }
   const samples = new Map<Server['key'], Measured[][]>(); // server → round → row
   for (let r = 0; r < g.rounds; r++) {
     const order = r % 2 === 0 ? servers : [...servers].reverse();
     for (const s of order) {
       const m = await g.run(s);
       samples.set(s.key, [...(samples.get(s.key) ?? []), m]);
+      console.log(`  ${s.key} round ${r + 1}: ${m.map((x) => `${x.value.toFixed(2)} (CPU ${x.cpu.toFixed(3)} s)`).join(', ')}`);
     }
   }
   g.rows.forEach((row, i) => {
@@ -84,6 +100,23 @@ async function runGroup(g: Group, servers: readonly Server[], results: Results):
     }
     results.set(row.id, per);
   });
+}
+
+/** The first warm-up round of each group that has one, in the rows' units: what a cold server does. */
+function warmUpLine(): string {
+  const parts = groups.flatMap((g) => {
+    const per = warmedUp.get(g.id);
+    if (!per) return [];
+    const row = g.rows[0]!;
+    const v = (k: Server['key']) => {
+      const m = per.get(k);
+      return m ? m.value.toLocaleString('en-US', { minimumFractionDigits: row.digits, maximumFractionDigits: row.digits }) : '—';
+    };
+    return [`${row.id} ${v('postroom')} against ${v('dovecot')} ${row.unit}`];
+  });
+  return parts.length === 0
+    ? ''
+    : `First warm-up round (not in the table), postroom against Dovecot: ${parts.join('; ')}.`;
 }
 
 /** The ratio oriented so that > 1 means postroom is ahead. */
@@ -226,10 +259,13 @@ async function main(work: string): Promise<void> {
         `${users.many.length} users × ${sizes.perUser} × ${sizes.smallBytes} octets; ${users.login.length} login users × ${sizes.loginMessages} × ${sizes.smallBytes} octets (CRLF, the same bytes on both servers).`,
       `Password check: postroom scrypt N=16384 r=8 p=1 (${hashMs.toFixed(0)} ms of CPU here)` +
         (withDovecot ? `; Dovecot SHA512-CRYPT rounds=${rounds512} (${process.env['BENCH_DOVECOT_ROUNDS'] ? 'set by BENCH_DOVECOT_ROUNDS' : 'calibrated to the same cost'}).` : '.'),
-      `Rounds: ${rounds} for RETR rows (median shown), ${sessions} sessions for open/STAT/LIST/UIDL (median time, CPU summed over the sessions), 1 for login, poplib and DELE. ` +
+      `Rounds: ${rounds} for RETR rows (median shown), ${sessions} sessions for open/STAT/LIST/UIDL (median time, CPU summed over the sessions), 1 for login, poplib and DELE; ` +
+        `before them, ${warmups} warm-up round${warmups === 1 ? '' : 's'} (a session for open) of every row but login and DELE on both servers, not counted. ` +
         `Ratio: postroom ÷ Dovecot when higher is better, Dovecot ÷ postroom when lower is better; bold when postroom is behind.`,
     ].join('\n');
     const sections = [header, table(results, servers)];
+    const warm = warmUpLine();
+    if (warm) sections.push(warm);
     if (Number.isFinite(peakRss)) {
       sections.push(
         `postroom RSS: ${idleRss.toFixed(0)} MiB right after start, peak (VmHWM) ${peakRss.toFixed(0)} MiB over the run ` +

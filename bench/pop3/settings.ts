@@ -30,6 +30,7 @@ export const loginClients = sizes.loginUsers;
 export const sessions = Math.max(1, env('BENCH_SESSIONS', 10));
 export const window = Math.max(1, env('BENCH_WINDOW', 100));
 export const rounds = Math.max(1, env('BENCH_ROUNDS', 3));
+export const warmups = env('BENCH_WARMUP', 1);
 export const profile = process.env['BENCH_PROFILE'] ?? 'auto';
 export const only = process.env['BENCH_ONLY'];
 export const onlyGroups = process.env['BENCH_GROUPS']?.split(',');
