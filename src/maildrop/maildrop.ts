@@ -79,8 +79,13 @@ export class StoreMaildrop implements Pop3Maildrop {
   readonly #ctx: MaildropContext;
   /** Snapshot position by uid, built on first use: a session that only lists its messages never needs it. */
   #index: ReadonlyMap<string, number> | null = null;
-  /** Messages read ahead and not yet taken, by uid (at most AHEAD_MESSAGES and AHEAD_BYTES). */
-  readonly #ahead = new Map<string, readonly Buffer[]>();
+  /**
+   * Messages read ahead and not yet taken (at most AHEAD_MESSAGES and AHEAD_BYTES): those at snapshot positions
+   * #aheadFrom, #aheadFrom + 1, …, one slot each (undefined once taken, or when too large to read whole). By position,
+   * not by uid: a pipelined RETR finds its message with an index, no hashing of strings.
+   */
+  #ahead: (readonly Buffer[] | undefined)[] = [];
+  #aheadFrom = 0;
   /** The snapshot position a sequential reader asks for next, and the current read-ahead window. */
   #next = -1;
   #window = 1;
@@ -104,8 +109,9 @@ export class StoreMaildrop implements Pop3Maildrop {
     this.#ctx = ctx;
   }
 
-  /** The position of `uid` in this session's snapshot, or undefined when it is not in it. */
-  #positionOf(uid: string): number | undefined {
+  /** The position of `uid` in this session's snapshot (`at` when it is a right hint), or undefined when not in it. */
+  #positionOf(uid: string, at?: number): number | undefined {
+    if (at !== undefined && this.messages[at]?.uid === uid) return at;
     this.#index ??= new Map(this.messages.map((m, i) => [m.uid, i]));
     return this.#index.get(uid);
   }
@@ -124,22 +130,26 @@ export class StoreMaildrop implements Pop3Maildrop {
     }
   }
 
-  readReady(uid: string): readonly Buffer[] | undefined {
-    const whole = this.#ahead.get(uid);
+  readReady(uid: string, hint?: number): readonly Buffer[] | undefined {
+    if (this.#ahead.length === 0) return undefined;
+    const at = this.#positionOf(uid, hint);
+    if (at === undefined) return undefined;
+    const i = at - this.#aheadFrom;
+    const whole = i >= 0 ? this.#ahead[i] : undefined;
     if (whole) {
-      this.#ahead.delete(uid);
-      this.#next = this.#positionOf(uid)! + 1;
+      this.#ahead[i] = undefined;
+      this.#next = at + 1;
     }
     return whole;
   }
 
-  async read(uid: string): Promise<readonly Buffer[] | undefined> {
-    const ready = this.readReady(uid);
+  async read(uid: string, hint?: number): Promise<readonly Buffer[] | undefined> {
+    const ready = this.readReady(uid, hint);
     if (ready) return ready;
-    const at = this.#positionOf(uid);
+    const at = this.#positionOf(uid, hint);
     if (at === undefined) throw new Error(`Cannot read message ${JSON.stringify(uid)}: not in this session's snapshot`);
     this.#window = at === this.#next ? Math.min(this.#window * 2, AHEAD_MESSAGES) : 1;
-    this.#ahead.clear();
+    this.#ahead = [];
     // The window: this message, then those after it while they are small enough to read whole and fit the budget (a
     // message too large to read whole is not read here: the server streams it, and its size does not count).
     const uids = [uid];
@@ -162,7 +172,8 @@ export class StoreMaildrop implements Pop3Maildrop {
     } catch (err) {
       throw storeFailure(this.#ctx, err, 'read', { uid });
     }
-    for (let i = 1; i < uids.length; i++) if (got[i]) this.#ahead.set(uids[i]!, got[i]!);
+    this.#ahead = got.slice(1);
+    this.#aheadFrom = at + 1;
     this.#next = at + 1;
     return got[0];
   }

@@ -61,4 +61,20 @@ for (const kind of storeKinds) {
     assert.equal(await read(9), whole(9));
     await drop.release();
   });
+
+  test(`${kind.name}: a position hint to read and readReady saves a look-up but is checked: a wrong one still gives the message named`, async (t) => {
+    const { h, inbox } = await annInbox(t, kind);
+    for (let i = 0; i < 6; i++) await appendIndexed(h.store, inbox, `Subject: ${i}\r\n\r\nbody ${i}\r\n`, '');
+    const lock = await inbox.lock('test');
+    const drop = new StoreMaildrop('ann@example.org', await inbox.summary(), inbox, lock, { log: new RecordingLogger(), conn: 'c1' });
+    const text = (got: readonly Buffer[] | undefined) => got && Buffer.concat(got).toString('latin1');
+    const uid = (i: number) => drop.messages[i]!.uid;
+    assert.equal(text(await drop.read(uid(0), 0)), 'Subject: 0\r\n\r\nbody 0\r\n');
+    assert.equal(text(await drop.read(uid(1), 1)), 'Subject: 1\r\n\r\nbody 1\r\n'); // reads 2 ahead
+    assert.equal(text(drop.readReady(uid(2), 0)), 'Subject: 2\r\n\r\nbody 2\r\n', 'a wrong hint: the uid decides');
+    assert.equal(drop.readReady(uid(2), 2), undefined, 'handed out once');
+    assert.equal(text(await drop.read(uid(4), 99)), 'Subject: 4\r\n\r\nbody 4\r\n', 'a hint out of range');
+    await assert.rejects(drop.read('no-such-uid', 3), /not in this session's snapshot/);
+    await drop.release();
+  });
 }

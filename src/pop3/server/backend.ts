@@ -45,14 +45,16 @@ export interface Pop3Maildrop {
   open(uid: string, range?: { start: number; end: number }): Promise<Readable>;
   /**
    * Optional fast path for RETR of small messages: the whole message as buffers in order, or undefined when it is
-   * too large to read whole (the server then uses `open`). Saves building a stream per message.
+   * too large to read whole (the server then uses `open`). Saves building a stream per message. `at`, when given,
+   * is the message's position in `messages` (its number − 1): a hint that saves a look-up, checked against `uid`.
    */
-  read?(uid: string): Promise<readonly Buffer[] | undefined>;
+  read?(uid: string, at?: number): Promise<readonly Buffer[] | undefined>;
   /**
    * Optional, with `read`: the whole message when it is already in memory (read ahead by an earlier `read`), taken
    * without waiting; otherwise undefined (then call `read`). Lets a pipelined RETR be answered in the same turn.
+   * `at` as for `read`.
    */
-  readReady?(uid: string): readonly Buffer[] | undefined;
+  readReady?(uid: string, at?: number): readonly Buffer[] | undefined;
   /**
    * Removes the messages marked deleted, atomically (all or none) and durably before it resolves; called only on
    * QUIT in the TRANSACTION state (RFC 1939 §6). The server answers +OK only after it resolves.

@@ -162,12 +162,12 @@ export class SqliteMailbox implements Mailbox {
     if (missing >= 0) throw new Error(`No message with UID ${uids[missing]!} in mailbox ${this.id}`);
     const out = new Array<readonly Buffer[] | undefined>(uids.length).fill(undefined);
     for (let i = 0; i < uids.length; i++) {
-      const [, size, prefix, blobId, data] = rows[i]!;
+      const [, size, prefix, data, blobId] = rows[i]!;
       if (size > maxBytes) continue;
       const head = prefix !== null && prefix.length > 0 ? prefix : undefined;
       // An inline body came with its row (inline-blobs.ts); a body in a file is read whole, one file at a time, so a
       // batch does not fill the thread pool the commits' fsyncs also wait on.
-      const body = data ?? (await this.ctx.blobs.files.readWhole(blobId));
+      const body = data ?? (await this.ctx.blobs.files.readWhole(blobId!));
       out[i] = head ? [head, body] : [body];
     }
     return out;

@@ -11,20 +11,20 @@ import { queueWhole, sendMessage } from '../send-message.js';
  * RETRs is then answered without a turn of the event loop per message.
  */
 export function retr(c: Pop3Conn, arg: string): Promise<void> | undefined {
-  const { msg } = c.message(arg);
-  const ready = c.maildrop!.readReady?.(msg.uid);
-  if (!ready) return retrWaiting(c, msg);
+  const { n, msg } = c.message(arg);
+  const ready = c.maildrop!.readReady?.(msg.uid, n - 1);
+  if (!ready) return retrWaiting(c, msg, n - 1);
   c.reply(`${msg.size} octets`);
   queueWhole(c, ready);
   return undefined;
 }
 
 /** RETR of a message not in memory: read whole when small, else streamed. */
-async function retrWaiting(c: Pop3Conn, msg: Pop3Message): Promise<void> {
+async function retrWaiting(c: Pop3Conn, msg: Pop3Message, at: number): Promise<void> {
   const drop = c.maildrop!;
   // A small message comes whole (no stream); a large one, or a backend without `read`, streams. A failure here can
   // still be answered with -ERR: nothing of the response is queued yet.
-  const whole = drop.read ? await drop.read(msg.uid) : undefined;
+  const whole = drop.read ? await drop.read(msg.uid, at) : undefined;
   const src = whole ? null : await drop.open(msg.uid);
   c.reply(`${msg.size} octets`);
   if (src) await sendMessage(c, src);
