@@ -293,7 +293,7 @@ const poplibGroup: Group = {
       digits: 0,
     },
   ],
-  rounds: 1,
+  rounds,
   warmup: warmups,
   cpu: 'median-round',
   run: async (s) => [await poplibFetch(s, users.big)],

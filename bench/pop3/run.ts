@@ -39,7 +39,7 @@
  * a row) one more postroom run of one row (BENCH_PROFILE_ROW, else the worst) under node --cpu-prof, summarized.
  * Options (environment): BENCH_MESSAGES (10000), BENCH_BODY_BYTES (4096), BENCH_HUGE_MESSAGES (20),
  * BENCH_HUGE_MIB (10), BENCH_USERS (20), BENCH_PER_USER (500), BENCH_LOGINS (500), BENCH_LOGIN_CLIENTS (4),
- * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (3), BENCH_WARMUP (1), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
+ * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (5), BENCH_WARMUP (1), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
  * (auto, 0 or 1), BENCH_PROFILE_ROW (login, open, retr, poplib, huge, concurrent, dele), BENCH_KEEP=1 keeps the
  * temp directory (logs, data), BENCH_ONLY=dovecot runs without postroom, BENCH_GROUPS=retr,huge runs only those groups.
  */
@@ -259,7 +259,7 @@ async function main(work: string): Promise<void> {
         `${users.many.length} users × ${sizes.perUser} × ${sizes.smallBytes} octets; ${users.login.length} login users × ${sizes.loginMessages} × ${sizes.smallBytes} octets (CRLF, the same bytes on both servers).`,
       `Password check: postroom scrypt N=16384 r=8 p=1 (${hashMs.toFixed(0)} ms of CPU here)` +
         (withDovecot ? `; Dovecot SHA512-CRYPT rounds=${rounds512} (${process.env['BENCH_DOVECOT_ROUNDS'] ? 'set by BENCH_DOVECOT_ROUNDS' : 'calibrated to the same cost'}).` : '.'),
-      `Rounds: ${rounds} for RETR rows (median shown), ${sessions} sessions for open/STAT/LIST/UIDL (median time, CPU summed over the sessions), 1 for login, poplib and DELE; ` +
+      `Rounds: ${rounds} for RETR rows, poplib included (median shown), ${sessions} sessions for open/STAT/LIST/UIDL (median time, CPU summed over the sessions), 1 for login and DELE; ` +
         `before them, ${warmups} warm-up round${warmups === 1 ? '' : 's'} (a session for open) of every row but login and DELE on both servers, not counted. ` +
         `Ratio: postroom ÷ Dovecot when higher is better, Dovecot ÷ postroom when lower is better; bold when postroom is behind.`,
     ].join('\n');
