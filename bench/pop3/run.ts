@@ -14,7 +14,8 @@
  * Rows, each measured on both servers, the order alternating between rounds (the median round is reported;
  * CPU is that round's unless the row says otherwise). Every row but login and DELE first runs BENCH_WARMUP rounds
  * on both servers that are not counted (a session for open): a server runs for months, and postroom's code is
- * compiled by V8 as it runs (a fresh one needs about 20,000 RETRs before its CPU per message settles). The first
+ * compiled by V8 as it runs (a fresh one needs about 20,000 RETRs before its CPU per message settles: 0.24–0.30 s per
+ * 10,000 in its first two rounds, 0.11–0.19 s after, in two runs of this benchmark). The first
  * warm-up round's figures are printed under the table, so the cold server is not hidden.
  * - login: BENCH_LOGINS connect + USER + PASS + QUIT, over BENCH_LOGIN_CLIENTS connections at a time, on a small
  *   maildrop; logins/s.
@@ -39,7 +40,7 @@
  * a row) one more postroom run of one row (BENCH_PROFILE_ROW, else the worst) under node --cpu-prof, summarized.
  * Options (environment): BENCH_MESSAGES (10000), BENCH_BODY_BYTES (4096), BENCH_HUGE_MESSAGES (20),
  * BENCH_HUGE_MIB (10), BENCH_USERS (20), BENCH_PER_USER (500), BENCH_LOGINS (500), BENCH_LOGIN_CLIENTS (4),
- * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (5), BENCH_WARMUP (1), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
+ * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (5), BENCH_WARMUP (2), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
  * (auto, 0 or 1), BENCH_PROFILE_ROW (login, open, retr, poplib, huge, concurrent, dele), BENCH_KEEP=1 keeps the
  * temp directory (logs, data), BENCH_ONLY=dovecot runs without postroom, BENCH_GROUPS=retr,huge runs only those groups.
  */
