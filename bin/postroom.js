@@ -9,8 +9,8 @@
 // old generation's limit, less what was allocated outside the heap since the last one (message bodies, 4 KiB each
 // from SQLite), falls to the young generation's size. With a 16 MiB young generation and the server's ~14 MiB heap
 // that happened every few thousand messages of a pipelined RETR; with 4 MiB it did not happen once in 30,000. Same
-// order of runs, fresh server, 40,000 RETRs: 0.94–1.36 s of CPU against 0.71–0.89 s (the GC helper thread 226–383
-// ms against 72–99), peak RSS 206–212 MiB against 173–189; npm run bench:smtp as fast (0.59 against 0.58 ms of CPU
+// order of runs, fresh server, 40,000 RETRs: 0.94–1.36 s of CPU against 0.71–0.87 s (the GC helper thread 226–383
+// ms against 72–99), peak RSS 206–212 MiB against 173–178; npm run bench:smtp as fast (0.59 against 0.58 ms of CPU
 // per message) with a lower peak RSS (178 against 154 MiB).
 import { main } from '../dist/src/cli/main.js';
 

@@ -13,7 +13,7 @@
  *
  * Rows, each measured on both servers, the order alternating between rounds (the median round is reported;
  * CPU is that round's unless the row says otherwise). Every row but login and DELE first runs BENCH_WARMUP rounds
- * on both servers that are not counted (a session for open): a server runs for months, and postroom's code is
+ * on both servers that are not counted (for open, sessions): a server runs for months, and postroom's code is
  * compiled by V8 as it runs (a fresh one needs about 20,000 RETRs before its CPU per message settles: 0.24–0.30 s per
  * 10,000 in its first two rounds, 0.11–0.19 s after, in two runs of this benchmark). The first
  * warm-up round's figures are printed under the table, so the cold server is not hidden.
@@ -261,7 +261,7 @@ async function main(work: string): Promise<void> {
       `Password check: postroom scrypt N=16384 r=8 p=1 (${hashMs.toFixed(0)} ms of CPU here)` +
         (withDovecot ? `; Dovecot SHA512-CRYPT rounds=${rounds512} (${process.env['BENCH_DOVECOT_ROUNDS'] ? 'set by BENCH_DOVECOT_ROUNDS' : 'calibrated to the same cost'}).` : '.'),
       `Rounds: ${rounds} for RETR rows, poplib included (median shown), ${sessions} sessions for open/STAT/LIST/UIDL (median time, CPU summed over the sessions), 1 for login and DELE; ` +
-        `before them, ${warmups} warm-up round${warmups === 1 ? '' : 's'} (a session for open) of every row but login and DELE on both servers, not counted. ` +
+        `before them, ${warmups} warm-up round${warmups === 1 ? '' : 's'} (for open, sessions) of every row but login and DELE on both servers, not counted. ` +
         `Ratio: postroom ÷ Dovecot when higher is better, Dovecot ÷ postroom when lower is better; bold when postroom is behind.`,
     ].join('\n');
     const sections = [header, table(results, servers)];
