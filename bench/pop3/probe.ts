@@ -4,9 +4,9 @@
  * PROBE_ROOTS (name:repo,…; default this checkout) on its own copy of the data, prints their pids, then runs
  * PROBE_ROW (retr, poplib, huge, concurrent, open, stat) PROBE_REPEAT times, alternating the builds, and prints
  * each run's rate and server CPU per message on the main thread and on the others. PROBE_NODE_ARGS (or
- * PROBE_NODE_ARGS_<name>) replaces the node options `postroom start` runs with (`--v8-pool-size=1`: give it again
- * next to e.g. `--perf-basic-prof`); PROBE_ENV_<name> sets environment variables for one build; PROBE_WAIT_MS
- * waits before the first round (time to attach `perf record -p PID`).
+ * PROBE_NODE_ARGS_<name>) replaces the node options `postroom start` runs with (`--v8-pool-size=1
+ * --max-semi-space-size=4`: give them again next to e.g. `--perf-basic-prof`); PROBE_ENV_<name> sets environment
+ * variables for one build; PROBE_WAIT_MS waits before the first round (time to attach `perf record -p PID`).
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';

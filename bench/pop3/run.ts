@@ -14,9 +14,9 @@
  * Rows, each measured on both servers, the order alternating between rounds (the median round is reported;
  * CPU is that round's unless the row says otherwise). Every row but login and DELE first runs BENCH_WARMUP rounds
  * on both servers that are not counted (for open, sessions): a server runs for months, and postroom's code is
- * compiled by V8 as it runs (a fresh one needs about 20,000 RETRs before its CPU per message settles: 0.24–0.30 s per
- * 10,000 in its first two rounds, 0.11–0.19 s after, in two runs of this benchmark). The first
- * warm-up round's figures are printed under the table, so the cold server is not hidden.
+ * compiled by V8 as it runs (a fresh one needs about 20,000 RETRs before its CPU per message settles: in two runs of
+ * BENCH_GROUPS=retr and open,retr with no warm-up, 0.24–0.30 s per 10,000 in its first two rounds, 0.11–0.19 s in
+ * the next three). The first warm-up round's figures are printed under the table, so the cold server is not hidden.
  * - login: BENCH_LOGINS connect + USER + PASS + QUIT, over BENCH_LOGIN_CLIENTS connections at a time, on a small
  *   maildrop; logins/s.
  * - open, STAT, LIST, UIDL on the big maildrop: per session, the time from PASS to its +OK (password check and
@@ -69,6 +69,9 @@ function median<T>(xs: T[], by: (x: T) => number): T {
   return [...xs].sort((a, b) => by(a) - by(b))[Math.floor((xs.length - 1) / 2)]!;
 }
 
+/** One round's figures, as printed while the benchmark runs. */
+const roundLine = (m: readonly Measured[]): string => m.map((x) => `${x.value.toFixed(2)} (CPU ${x.cpu.toFixed(3)} s)`).join(', ');
+
 /** Warm-up rounds' first row, per group and server: shown under the table, not in it. */
 const warmedUp = new Map<string, Map<Server['key'], Measured>>();
 
@@ -79,8 +82,9 @@ const warmedUp = new Map<string, Map<Server['key'], Measured>>();
 async function runGroup(g: Group, servers: readonly Server[], results: Results): Promise<void> {
   for (let r = 0; r < g.warmup; r++) {
     for (const s of r % 2 === 0 ? servers : [...servers].reverse()) {
-      const [first] = await g.run(s);
-      if (r === 0 && first) warmedUp.set(g.id, (warmedUp.get(g.id) ?? new Map<Server['key'], Measured>()).set(s.key, first));
+      const m = await g.run(s);
+      if (r === 0 && m[0]) warmedUp.set(g.id, (warmedUp.get(g.id) ?? new Map<Server['key'], Measured>()).set(s.key, m[0]));
+      console.log(`  ${s.key} warm-up ${r + 1}: ${roundLine(m)}`);
     }
   }
   const samples = new Map<Server['key'], Measured[][]>(); // server → round → row
@@ -89,7 +93,7 @@ async function runGroup(g: Group, servers: readonly Server[], results: Results):
     for (const s of order) {
       const m = await g.run(s);
       samples.set(s.key, [...(samples.get(s.key) ?? []), m]);
-      console.log(`  ${s.key} round ${r + 1}: ${m.map((x) => `${x.value.toFixed(2)} (CPU ${x.cpu.toFixed(3)} s)`).join(', ')}`);
+      console.log(`  ${s.key} round ${r + 1}: ${roundLine(m)}`);
     }
   }
   g.rows.forEach((row, i) => {

@@ -81,8 +81,8 @@ export class StoreMaildrop implements Pop3Maildrop {
   #index: ReadonlyMap<string, number> | null = null;
   /**
    * Messages read ahead and not yet taken (at most AHEAD_MESSAGES and AHEAD_BYTES): those at snapshot positions
-   * #aheadFrom, #aheadFrom + 1, …, one slot each (undefined once taken, or when too large to read whole). By position,
-   * not by uid: a pipelined RETR finds its message with an index, no hashing of strings.
+   * #aheadFrom, #aheadFrom + 1, …, one slot each (undefined once taken). By position, not by uid: a pipelined RETR
+   * finds its message with an index, no hashing of strings.
    */
   #ahead: (readonly Buffer[] | undefined)[] = [];
   #aheadFrom = 0;

@@ -70,7 +70,7 @@ for (const kind of storeKinds) {
     const text = (got: readonly Buffer[] | undefined) => got && Buffer.concat(got).toString('latin1');
     const uid = (i: number) => drop.messages[i]!.uid;
     assert.equal(text(await drop.read(uid(0), 0)), 'Subject: 0\r\n\r\nbody 0\r\n');
-    assert.equal(text(await drop.read(uid(1), 1)), 'Subject: 1\r\n\r\nbody 1\r\n'); // reads 2 ahead
+    assert.equal(text(await drop.read(uid(1), 1)), 'Subject: 1\r\n\r\nbody 1\r\n'); // a window of 2: message 3 is read ahead
     assert.equal(text(drop.readReady(uid(2), 0)), 'Subject: 2\r\n\r\nbody 2\r\n', 'a wrong hint: the uid decides');
     assert.equal(drop.readReady(uid(2), 2), undefined, 'handed out once');
     assert.equal(text(await drop.read(uid(4), 99)), 'Subject: 4\r\n\r\nbody 4\r\n', 'a hint out of range');

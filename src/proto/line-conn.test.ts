@@ -103,7 +103,7 @@ test('LineConn.switchToTls discards plaintext pipelined after the command and se
   assert.equal(client.encrypted, true);
 });
 
-/** A ToyConn on a real loopback socket whose client is paused: `read()` resumes it and collects what arrives. */
+/** A ToyConn on a real loopback socket whose client is paused until `receivedIntact` reads from it. */
 async function pausedClient(t: { after(fn: () => unknown): void }): Promise<{ conn: ToyConn; socket: Socket; client: Socket }> {
   const { createServer, connect } = await import('node:net');
   let client: Socket | undefined;

@@ -11,14 +11,23 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** The lowest port of the kernel's ephemeral range (Linux's default when it cannot be read). */
-function ephemeralLow(): number {
+/** The lowest port of the kernel's ephemeral range (Linux's default when it cannot be read: not Linux). */
+export function ephemeralLow(): number {
   try {
     const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    return Number.isInteger(low) && low > 2048 ? low : 32768;
+    return Number.isInteger(low) && low > 0 ? low : 32768;
   } catch {
     return 32768;
   }
+}
+
+/** A port the kernel hands out (`listen(0)`), released at once: the fallback when no room is left below the range. */
+async function kernelPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
 }
 
 /** Whether `port` can be bound on 127.0.0.1 right now. */
@@ -32,6 +41,7 @@ function bindable(port: number): Promise<boolean> {
 
 /**
  * A free loopback port below the ephemeral range: random in [1024 + (low − 1024) / 2, low), checked by binding it.
+ * When the range starts at 2048 or lower (no room below it), the kernel's choice, as before.
  *
  * @example
  * ```ts
@@ -40,6 +50,7 @@ function bindable(port: number): Promise<boolean> {
  */
 export async function freePort(): Promise<number> {
   const low = ephemeralLow();
+  if (low <= 2048) return kernelPort();
   const from = 1024 + Math.floor((low - 1024) / 2);
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = from + Math.floor(Math.random() * (low - from));
