@@ -103,23 +103,34 @@ export function treeCpu(root: number): Cpu {
   return { user: user / ticks, system: system / ticks };
 }
 
-/** Run time in seconds of every live thread of `pid` (0 when it is gone). */
-function threadsSeconds(pid: number): number {
+/**
+ * Run time in seconds, to the nanosecond (schedstat), of `pid`'s main thread and of its other live threads together
+ * (zeros when it is gone).
+ */
+export function threadSeconds(pid: number): { main: number; other: number } {
+  const out = { main: 0, other: 0 };
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return 0;
+    return out;
   }
-  let ns = 0;
   for (const tid of tids) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+      const s = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e9;
+      if (Number(tid) === pid) out.main += s;
+      else out.other += s;
     } catch {
       // exited between the listing and the read: its time is in its process (or its parent's cutime) now
     }
   }
-  return ns / 1e9;
+  return out;
+}
+
+/** Run time in seconds of every live thread of `pid` (0 when it is gone). */
+function threadsSeconds(pid: number): number {
+  const t = threadSeconds(pid);
+  return t.main + t.other;
 }
 
 /** CPU seconds used so far by `root` and its descendants, to the nanosecond for live threads (see the module header). */

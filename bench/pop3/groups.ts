@@ -63,7 +63,7 @@ async function connect(s: Server): Promise<Pop3Client> {
 }
 
 /** Connects and logs in (USER, then PASS, as most clients do); returns the client and the message count. */
-async function session(s: Server, u: BenchUser): Promise<{ c: Pop3Client; count: number }> {
+export async function session(s: Server, u: BenchUser): Promise<{ c: Pop3Client; count: number }> {
   const c = await connect(s);
   try {
     const ru = await c.send(`USER ${u.address}`);
@@ -226,20 +226,16 @@ const openGroup: Group = {
   },
 };
 
+/** How the RETR rows run: BENCH_WARMUP rounds not counted, then BENCH_ROUNDS, the median round's CPU shown. */
+const retrRounds = { rounds, warmup: warmups, cpu: 'median-round' } as const;
+
+/** A row measured in messages per second. */
+const msgPerSecond = (id: string, title: string): RowSpec => ({ id, title, unit: 'msg/s', better: 'higher', digits: 0 });
+
 const retrGroup: Group = {
   id: 'retr',
-  rows: [
-    {
-      id: 'retr',
-      title: `RETR all ${sizes.bigMessages.toLocaleString('en-US')} × ${sizes.smallBytes / 1024} KiB in one session, pipelined (${window} in flight)`,
-      unit: 'msg/s',
-      better: 'higher',
-      digits: 0,
-    },
-  ],
-  rounds,
-  warmup: warmups,
-  cpu: 'median-round',
+  rows: [msgPerSecond('retr', `RETR all ${sizes.bigMessages.toLocaleString('en-US')} × ${sizes.smallBytes / 1024} KiB in one session, pipelined (${window} in flight)`)],
+  ...retrRounds,
   async run(s) {
     const u = users.big;
     const { count, seconds, cpu } = await fetchAll(s, u);
@@ -248,7 +244,7 @@ const retrGroup: Group = {
 };
 
 /** Runs poplib-fetch.py against `s` for user `u`; bounded by 300 s. */
-async function poplibFetch(s: Server, u: BenchUser): Promise<Measured> {
+export async function poplibFetch(s: Server, u: BenchUser): Promise<Measured> {
   const py = spawn('python3', [PYTHON_SCRIPT, s.host, String(s.port), u.address, PASSWORD], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   py.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
@@ -284,18 +280,8 @@ async function poplibFetch(s: Server, u: BenchUser): Promise<Measured> {
 
 const poplibGroup: Group = {
   id: 'poplib',
-  rows: [
-    {
-      id: 'poplib',
-      title: `RETR all ${sizes.bigMessages.toLocaleString('en-US')} × ${sizes.smallBytes / 1024} KiB with Python poplib (one at a time)`,
-      unit: 'msg/s',
-      better: 'higher',
-      digits: 0,
-    },
-  ],
-  rounds,
-  warmup: warmups,
-  cpu: 'median-round',
+  rows: [msgPerSecond('poplib', `RETR all ${sizes.bigMessages.toLocaleString('en-US')} × ${sizes.smallBytes / 1024} KiB with Python poplib (one at a time)`)],
+  ...retrRounds,
   run: async (s) => [await poplibFetch(s, users.big)],
 };
 
@@ -304,9 +290,7 @@ const hugeGroup: Group = {
   rows: [
     { id: 'huge', title: `RETR ${sizes.hugeMessages} × ${sizes.hugeBytes / MiB} MiB in one session, pipelined`, unit: 'MB/s', better: 'higher', digits: 0 },
   ],
-  rounds,
-  warmup: warmups,
-  cpu: 'median-round',
+  ...retrRounds,
   async run(s) {
     const u = users.huge;
     const { count, seconds, cpu } = await fetchAll(s, u);
@@ -316,18 +300,8 @@ const hugeGroup: Group = {
 
 const concurrentGroup: Group = {
   id: 'concurrent',
-  rows: [
-    {
-      id: 'concurrent',
-      title: `${sizes.users} users at once, each RETR all its ${sizes.perUser} × ${sizes.smallBytes / 1024} KiB, pipelined`,
-      unit: 'msg/s',
-      better: 'higher',
-      digits: 0,
-    },
-  ],
-  rounds,
-  warmup: warmups,
-  cpu: 'median-round',
+  rows: [msgPerSecond('concurrent', `${sizes.users} users at once, each RETR all its ${sizes.perUser} × ${sizes.smallBytes / 1024} KiB, pipelined`)],
+  ...retrRounds,
   async run(s) {
     const opened = await Promise.allSettled(users.many.map((u) => session(s, u)));
     const clients = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value.c] : []));

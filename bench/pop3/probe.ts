@@ -8,15 +8,14 @@
  * --max-semi-space-size=4`: give them again next to e.g. `--perf-basic-prof`); PROBE_ENV_<name> sets environment
  * variables for one build; PROBE_WAIT_MS waits before the first round (time to attach `perf record -p PID`).
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { readdirSync, readFileSync } from 'node:fs';
 import { START_NODE_ARGS } from '../common/postroom.js';
+import { threadSeconds, treeCpuSeconds } from '../common/proc.js';
 import { pipelined, Pop3Client, retrCommands } from './client.js';
 import { benchUsers, PASSWORD, DOMAIN, type BenchUser } from './corpus.js';
+import { poplibFetch, session, type Server } from './groups.js';
 import { loadUsers } from './load.js';
 import { PostroomLoader, startPostroom } from './postroom.js';
 
@@ -29,17 +28,6 @@ const repeat = Number(process.env['PROBE_REPEAT'] ?? 5);
 const users = benchUsers({ bigMessages: 10_000, smallBytes: 4096, hugeMessages: 20, hugeBytes: 10 * 1024 * 1024, users: 20, perUser: 500, loginMessages: 10, loginUsers: 1 });
 const data = path.join(dir, 'data');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** CPU seconds (schedstat, ns precision) of the main thread and of all other threads of `pid`. */
-function cpu(pid: number): { main: number; other: number } {
-  let main = 0;
-  let other = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const s = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-    if (Number(tid) === pid) main += s;
-    else other += s;
-  }
-  return { main, other };
-}
 
 if (!existsSync(data)) {
   mkdirSync(dir, { recursive: true });
@@ -65,21 +53,11 @@ await sleep(Number(process.env['PROBE_WAIT_MS'] ?? 0));
 type Started = Awaited<ReturnType<typeof startPostroom>>;
 let pr: Started = servers[0]!.pr;
 
-async function login(u: BenchUser): Promise<Pop3Client> {
-  const c = await Pop3Client.connect(pr.host, pr.port, 120_000);
-  await c.send(`USER ${u.address}`);
-  const r = await c.send(`PASS ${PASSWORD}`);
-  if (!r.ok) throw new Error(r.line);
-  return c;
-}
+/** The server being run, as bench:pop3's rows see one. */
+const asServer = (name: string): Server => ({ key: 'postroom', name, host: pr.host, port: pr.port, cpu: () => treeCpuSeconds(pr.pid) });
 
-async function poplib(u: BenchUser): Promise<void> {
-  const py = spawn('python3', [path.join(root, 'bench', 'pop3', 'poplib-fetch.py'), pr.host, String(pr.port), u.address, PASSWORD]);
-  const lines = readline.createInterface({ input: py.stdout })[Symbol.asyncIterator]();
-  await lines.next();
-  py.stdin.write('go\n');
-  await lines.next();
-}
+/** Logs in as `u` (bench:pop3's session: USER, PASS, STAT). */
+const login = async (u: BenchUser): Promise<Pop3Client> => (await session(asServer('postroom'), u)).c;
 
 const runs = new Map<string, { rate: number; main: number; other: number }[]>();
 try {
@@ -88,10 +66,11 @@ try {
     const server = servers[(j + i) % servers.length]!; // ABBA…
     pr = server.pr;
     let n = 0;
+    let rate: number | undefined; // the row's own figure, when it times itself
     let t1 = 0;
     let c0 = { main: 0, other: 0 };
     const mark = () => {
-      c0 = cpu(pr.pid);
+      c0 = threadSeconds(pr.pid);
       t1 = performance.now();
     };
     if (row === 'retr' || row === 'huge') {
@@ -109,7 +88,9 @@ try {
       await Promise.all(cs.map((c) => c.quit()));
     } else if (row === 'poplib') {
       mark();
-      await poplib(users.big);
+      // bench:pop3's row: the script times itself from its first RETR (not Python's start-up); the CPU below also
+      // holds its login's password check, on the other threads.
+      rate = (await poplibFetch(asServer(server.name), users.big)).value;
       n = users.big.messages;
     } else if (row === 'open') {
       const times: number[] = [];
@@ -143,8 +124,8 @@ try {
       await c.quit();
     }
     const secs = (performance.now() - t1) / 1000;
-    const c1 = cpu(pr.pid);
-    const m = { rate: n / secs, main: ((c1.main - c0.main) * 1e6) / n, other: ((c1.other - c0.other) * 1e6) / n };
+    const c1 = threadSeconds(pr.pid);
+    const m = { rate: rate ?? n / secs, main: ((c1.main - c0.main) * 1e6) / n, other: ((c1.other - c0.other) * 1e6) / n };
     console.log(`${server.name} ${row} #${i + 1}: ${m.rate.toFixed(0)}/s, server µs/msg main ${m.main.toFixed(1)} other ${m.other.toFixed(1)}`);
     runs.set(server.name, [...(runs.get(server.name) ?? []), m]);
     await sleep(300);

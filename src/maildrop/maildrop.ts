@@ -133,7 +133,11 @@ export class StoreMaildrop implements Pop3Maildrop {
   readReady(uid: string, hint?: number): readonly Buffer[] | undefined {
     if (this.#ahead.length === 0) return undefined;
     const at = this.#positionOf(uid, hint);
-    if (at === undefined) return undefined;
+    return at === undefined ? undefined : this.#takeAhead(at);
+  }
+
+  /** The message at snapshot position `at` when it was read ahead, handed out once; undefined otherwise. */
+  #takeAhead(at: number): readonly Buffer[] | undefined {
     const i = at - this.#aheadFrom;
     const whole = i >= 0 ? this.#ahead[i] : undefined;
     if (whole) {
@@ -144,10 +148,10 @@ export class StoreMaildrop implements Pop3Maildrop {
   }
 
   async read(uid: string, hint?: number): Promise<readonly Buffer[] | undefined> {
-    const ready = this.readReady(uid, hint);
-    if (ready) return ready;
     const at = this.#positionOf(uid, hint);
     if (at === undefined) throw new Error(`Cannot read message ${JSON.stringify(uid)}: not in this session's snapshot`);
+    const ready = this.#takeAhead(at);
+    if (ready) return ready;
     this.#window = at === this.#next ? Math.min(this.#window * 2, AHEAD_MESSAGES) : 1;
     this.#ahead = [];
     // The window: this message, then those after it while they are small enough to read whole and fit the budget (a

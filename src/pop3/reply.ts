@@ -32,10 +32,12 @@ function closing(err: Pop3Error): Pop3Error {
   return err;
 }
 
-/** Printable ASCII only: a reply can never carry a line end or a control character. */
 /** Anything but printable ASCII (RFC 1939 §3: replies are printable ASCII). */
 const NOT_PRINTABLE = /[^\x20-\x7e]/;
 const NOT_PRINTABLE_ALL = new RegExp(NOT_PRINTABLE.source, 'g');
+const DOT = 0x2e;
+
+/** Printable ASCII only: a reply can never carry a line end or a control character. */
 const clean = (text: string): string => text.replace(NOT_PRINTABLE_ALL, '?');
 
 /**
@@ -82,8 +84,6 @@ export function formatMultiline(first: string, lines: readonly string[]): string
   }
   return `${formatOk(first)}${lines.length > 0 ? `${lines.join('\r\n')}\r\n` : ''}.\r\n`;
 }
-
-const DOT = 0x2e;
 
 // Constructors the backend throws.
 
