@@ -190,7 +190,7 @@ const loginGroup: Group = {
 const openGroup: Group = {
   id: 'open',
   rows: [
-    { id: 'open', title: `open the ${sizes.bigMessages.toLocaleString('en-US')}-message maildrop: PASS → +OK (includes the password check)`, unit: 'ms', better: 'lower', digits: 1 },
+    { id: 'open', title: `open the ${sizes.bigMessages.toLocaleString('en-US')}-message maildrop: PASS, then STAT at its +OK, until STAT's reply (includes the password check)`, unit: 'ms', better: 'lower', digits: 1 },
     { id: 'stat', title: `STAT on ${sizes.bigMessages.toLocaleString('en-US')} messages`, unit: 'ms', better: 'lower', digits: 2 },
     { id: 'list', title: `LIST on ${sizes.bigMessages.toLocaleString('en-US')} messages (full reply)`, unit: 'ms', better: 'lower', digits: 2 },
     { id: 'uidl', title: `UIDL on ${sizes.bigMessages.toLocaleString('en-US')} messages (full reply)`, unit: 'ms', better: 'lower', digits: 2 },
@@ -205,19 +205,25 @@ const openGroup: Group = {
       const ru = await c.send(`USER ${u.address}`);
       if (!ru.ok) throw new Error(`${s.name}: USER: ${ru.line}`);
       const out: Measured[] = [];
-      const timed = async (line: string, multi: boolean, check: (r: Reply) => boolean) => {
+      const stat = ['STAT', false, (r: Reply) => r.line.startsWith(`+OK ${u.messages} ${u.messages * u.bytes}`)] as const;
+      /** Sends each command when the previous one's reply is in; measures from the first command to the last reply. */
+      const timed = async (...commands: (readonly [line: string, multi: boolean, check: (r: Reply) => boolean])[]) => {
         await sleep(20); // let the previous command's after-work finish before sampling
         const before = s.cpu();
         const t0 = performance.now();
-        const r = await c.send(line, multi);
-        const ms = performance.now() - t0;
-        if (!r.ok || !check(r)) throw new Error(`${s.name}: ${line.split(' ')[0]}: unexpected reply ${r.line}`);
-        out.push({ value: ms, cpu: await cpuSpentSince(s, before, 20) });
+        for (const [line, multi, check] of commands) {
+          const r = await c.send(line, multi);
+          if (!r.ok || !check(r)) throw new Error(`${s.name}: ${line.split(' ')[0]}: unexpected reply ${r.line}`);
+        }
+        out.push({ value: performance.now() - t0, cpu: await cpuSpentSince(s, before, 20) });
       };
-      await timed(`PASS ${PASSWORD}`, false, () => true);
-      await timed('STAT', false, (r) => r.line.startsWith(`+OK ${u.messages} ${u.messages * u.bytes}`));
-      await timed('LIST', true, (r) => listing(r).size === u.messages);
-      await timed('UIDL', true, (r) => listing(r).size === u.messages);
+      // Dovecot answers PASS before it opens the maildrop (its pop3 process reads the index and the uidlist after
+      // "+OK Logged in.", seen with strace), so PASS's +OK alone would leave that work out of the open row and into
+      // the next command: the maildrop is open when the first command after PASS is answered.
+      await timed([`PASS ${PASSWORD}`, false, () => true], stat);
+      await timed(stat);
+      await timed(['LIST', true, (r) => listing(r).size === u.messages]);
+      await timed(['UIDL', true, (r) => listing(r).size === u.messages]);
       await c.quit();
       return out;
     } finally {

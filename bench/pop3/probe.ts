@@ -101,12 +101,13 @@ try {
         await sleep(20);
         const t = performance.now();
         if (!(await c.send(`PASS ${PASSWORD}`)).ok) throw new Error('login failed');
+        await c.send('STAT'); // as bench:pop3's open row: until the first reply from the opened maildrop
         times.push(performance.now() - t);
         await c.quit();
         c.destroy();
       }
       times.sort((a, b) => a - b);
-      console.log(`PASS median ${times[6]!.toFixed(1)} ms`);
+      console.log(`PASS + STAT median ${times[6]!.toFixed(1)} ms`);
       n = 12;
     } else if (row === 'stat') {
       const c = await login(users.big);
