@@ -21,6 +21,7 @@
 import type { Readable } from 'node:stream';
 import { bodyReader, ConnectionLostError, LineTooLongError, ReadTimeoutError, type BodyReader } from './body-reader.js';
 import { DotDecoder } from './dot-body.js';
+import { WaitDeadline } from './wait-deadline.js';
 
 export { ConnectionLostError, LineTooLongError, ReadTimeoutError, type BodyReader };
 
@@ -69,13 +70,15 @@ export class LineReader {
   private ended = false;
   private failure: Error | null = null;
   private waiter: Waiter | null = null;
-  /**
-   * One timer per reader for every wait's time limit: a wait only moves `deadline`, and the timer, when it fires
-   * early, arms itself again for what is left. Answering a command then costs no timer operation.
-   */
-  private deadline = Infinity;
-  private timer: NodeJS.Timeout | null = null;
-  private timerAt = Infinity;
+  /** Every wait's time limit, on one timer: answering a command then costs no timer operation. */
+  private readonly limit = new WaitDeadline(
+    () => this.waiter !== null,
+    () => {
+      const w = this.waiter!;
+      this.waiter = null;
+      w.reject(new ReadTimeoutError(w.kind));
+    },
+  );
   private readonly onData = (chunk: Buffer): void => {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
@@ -84,7 +87,7 @@ export class LineReader {
   };
   private readonly onEnd = (): void => {
     this.ended = true;
-    this.clearTimer();
+    this.limit.clear();
     this.notify();
   };
 
@@ -164,37 +167,14 @@ export class LineReader {
     if (out !== undefined) {
       if (this.waiter === w) this.waiter = null;
       w.resolve(out);
-    } else if (this.linesTaken !== taken) this.deadline = performance.now() + this.opts.idleMs;
+    } else if (this.linesTaken !== taken) this.limit.push(this.opts.idleMs);
   }
 
   /** Starts a wait of at most `ms` in `w`'s slot. */
   private startWait(w: Waiter, ms: number): void {
     this.waiter = w;
-    this.deadline = performance.now() + Math.max(0, ms);
-    if (this.timer === null || this.timerAt > this.deadline) this.armTimer(this.deadline);
+    this.limit.start(ms);
   }
-
-  private armTimer(at: number): void {
-    this.clearTimer();
-    this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(0, at - performance.now()));
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.timerAt = Infinity;
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = null;
-    this.timerAt = Infinity;
-    const w = this.waiter;
-    if (!w) return;
-    if (performance.now() < this.deadline) return this.armTimer(this.deadline);
-    this.waiter = null;
-    w.reject(new ReadTimeoutError(w.kind));
-  };
 
   /** Waits for the source to deliver something, for at most `ms`. */
   private wait(ms: number, kind: 'idle' | 'rate'): Promise<void> {
@@ -209,8 +189,13 @@ export class LineReader {
     this.buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     this.pending = [];
     this.pendingBytes = 0;
-    if (this.src.isPaused() && !this.ended) this.src.resume();
+    this.resumeIfDrained();
     return n;
+  }
+
+  /** Resumes a source paused for backpressure once every chunk received is taken. */
+  private resumeIfDrained(): void {
+    if (this.pendingBytes === 0 && this.src.isPaused() && !this.ended) this.src.resume();
   }
 
   /** Reads what the source has into `buf`, waiting up to `ms`. Returns the number of bytes added (0: end of stream). */
@@ -237,7 +222,7 @@ export class LineReader {
   private lineEnd(maxBytes: number, drop: boolean): number {
     for (;;) {
       const lf = this.buf.indexOf(LF, this.scanFrom);
-      if (lf >= 0) return lf;
+      if (lf >= 0) return (this.scanFrom = lf); // a second look (hasBufferedLine, then takeLine) finds it at once
       if (this.buf.length > maxBytes) {
         if (!drop) return -1;
         this.discarding = true; // keep reading to the end of the line, but keep none of it
@@ -248,7 +233,7 @@ export class LineReader {
       if (chunk === undefined) return -1;
       this.pendingBytes -= chunk.length;
       this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-      if (this.pendingBytes === 0 && this.src.isPaused() && !this.ended) this.src.resume();
+      this.resumeIfDrained();
     }
   }
 
