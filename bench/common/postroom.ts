@@ -7,13 +7,24 @@
  * SIGKILL) and rejects unless the process exited with 0; calling it again returns the same promise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The listeners `postroom start` has on by default; all but the measured one are turned off. */
 const LISTENERS = ['smtp', 'submission', 'pop3', 'web'] as const;
-/** The node options `npm start` and the executable's first line give `postroom start` (BENCH_START_NODE_ARGS replaces them). */
-export const START_NODE_ARGS: readonly string[] = (process.env['BENCH_START_NODE_ARGS'] ?? '--v8-pool-size=1 --max-semi-space-size=4').split(' ').filter(Boolean);
+/**
+ * The node options `postroom start` runs with: those on the executable's first line (`#!/usr/bin/env -S node …`),
+ * which `npm start` runs too. BENCH_START_NODE_ARGS replaces them.
+ */
+export const START_NODE_ARGS: readonly string[] = (process.env['BENCH_START_NODE_ARGS'] ?? executableNodeArgs()).split(' ').filter(Boolean);
+
+function executableNodeArgs(): string {
+  const first = readFileSync(fileURLToPath(new URL('../../../bin/postroom.js', import.meta.url)), 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
+  if (!m) throw new Error(`bin/postroom.js: unexpected first line ${JSON.stringify(first)}`);
+  return m[1]!.trim();
+}
 
 export interface PostroomChildOptions {
   /** The repository root (bin/postroom.js and a built dist/). */
