@@ -176,6 +176,19 @@ export function memoryMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   return Number(m[1]) / 1024;
 }
 
+/** `memoryMiB` summed over `root` and its living descendants (each process's own peak, for `VmHWM`). */
+export function treeMemoryMiB(root: number, field: 'VmHWM' | 'VmRSS'): number {
+  let sum = 0;
+  for (const s of tree(root)) {
+    try {
+      sum += memoryMiB(s.pid, field);
+    } catch {
+      // a descendant that ended meanwhile
+    }
+  }
+  return sum;
+}
+
 export { alive } from '../../src/testing/peers.js';
 
 /**

@@ -67,6 +67,8 @@ export interface PostroomOptions {
   readonly domain: string;
   /** Extra options for node, before the script (`--cpu-prof` …). */
   readonly nodeArgs?: readonly string[];
+  /** `pop3.processes` (default: postroom's, 1). */
+  readonly pop3Processes?: number;
 }
 
 /** Starts `postroom start` with POP3 only and resolves once it printed its banner with the POP3 address. */
@@ -75,7 +77,7 @@ export function startPostroom(o: PostroomOptions): Promise<PostroomChild> {
     root: o.root,
     dir: o.dir,
     service: 'pop3',
-    args: ['--data-dir', o.dataDir, '--hostname', `pop.${o.domain}`, '--domain', o.domain],
+    args: ['--data-dir', o.dataDir, '--hostname', `pop.${o.domain}`, '--domain', o.domain, ...(o.pop3Processes ? ['--pop3-processes', String(o.pop3Processes)] : [])],
     nodeArgs: o.nodeArgs,
   });
 }

@@ -51,14 +51,14 @@ import * as path from 'node:path';
 import { hashPassword } from '../../src/store/index.js';
 import { START_NODE_ARGS, type PostroomChild } from '../common/postroom.js';
 import { machineLine } from '../common/machine.js';
-import { memoryMiB, treeCpuSeconds } from '../common/proc.js';
+import { treeCpuSeconds, treeMemoryMiB } from '../common/proc.js';
 import { summarizeProfile } from '../common/profile.js';
 import { PASSWORD, DOMAIN } from './corpus.js';
 import { calibrateSha512Rounds, dovecotMissing, MaildirWriter, sha512CryptHash, startDovecot, type DovecotInstance } from './dovecot.js';
 import { groups, warmAndValidate, type Group, type Measured, type RowSpec, type Server } from './groups.js';
 import { loadUsers } from './load.js';
 import { PostroomLoader, startPostroom } from './postroom.js';
-import { allUsers, env, only, onlyGroups, profile, root, rounds, sessions, sizes, users, version, warmups, MiB } from './settings.js';
+import { allUsers, env, only, onlyGroups, pop3Processes, profile, root, rounds, sessions, sizes, users, version, warmups, MiB } from './settings.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running and reporting.
@@ -219,24 +219,24 @@ async function main(work: string): Promise<void> {
       servers.push({ key: 'dovecot', name: `Dovecot ${d.version}`, host: d.host, port: d.port, cpu: () => treeCpuSeconds(d.masterPid) });
     }
     if (withPostroom) {
-      postroom = await startPostroom({ root, dir: prDir, dataDir: prData, domain: DOMAIN });
+      postroom = await startPostroom({ root, dir: prDir, dataDir: prData, domain: DOMAIN, pop3Processes });
       const p = postroom;
       servers.push({ key: 'postroom', name: `postroom ${version}`, host: p.host, port: p.port, cpu: () => treeCpuSeconds(p.pid) });
     }
-    const idleRss = postroom ? memoryMiB(postroom.pid, 'VmRSS') : NaN;
+    const idleRss = postroom ? treeMemoryMiB(postroom.pid, 'VmRSS') : NaN;
     for (const s of servers) {
       console.log(`${s.name}: opening every maildrop once and checking what it sends …`);
       await warmAndValidate(s);
     }
     const results: Results = new Map();
     const hwm: string[] = []; // postroom's peak RSS after the checks and after each group, to see what raised it
-    if (postroom) hwm.push(`checks ${memoryMiB(postroom.pid, 'VmHWM').toFixed(0)}`);
+    if (postroom) hwm.push(`checks ${treeMemoryMiB(postroom.pid, 'VmHWM').toFixed(0)}`);
     for (const g of groups.filter((x) => !onlyGroups || onlyGroups.includes(x.id))) {
       console.log(`${g.id} (${g.rounds} round${g.rounds > 1 ? 's' : ''}) …`);
       await runGroup(g, servers, results);
-      if (postroom) hwm.push(`${g.id} ${memoryMiB(postroom.pid, 'VmHWM').toFixed(0)}`);
+      if (postroom) hwm.push(`${g.id} ${treeMemoryMiB(postroom.pid, 'VmHWM').toFixed(0)}`);
     }
-    const peakRss = postroom ? memoryMiB(postroom.pid, 'VmHWM') : NaN;
+    const peakRss = postroom ? treeMemoryMiB(postroom.pid, 'VmHWM') : NaN;
     const dcErrors = dovecot?.errors() ?? [];
 
     let profileText = '';
@@ -260,6 +260,8 @@ async function main(work: string): Promise<void> {
     const header = [
       `${machineLine(START_NODE_ARGS)}; ` +
         `load average ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end (1, 5, 15 min).`,
+      `postroom runs with pop3.processes = ${pop3Processes} (BENCH_POP3_PROCESSES; default one per core): its POP3 connections go to its processes in turn. ` +
+        `Dovecot runs a pop3 process per connection.`,
       `Maildrops: big ${users.big.messages.toLocaleString('en-US')} × ${users.big.bytes} octets; huge ${users.huge.messages} × ${users.huge.bytes / MiB} MiB; ` +
         `${users.many.length} users × ${sizes.perUser} × ${sizes.smallBytes} octets; ${users.login.length} login users × ${sizes.loginMessages} × ${sizes.smallBytes} octets (CRLF, the same bytes on both servers).`,
       `Password check: postroom scrypt N=16384 r=8 p=1 (${hashMs.toFixed(0)} ms of CPU here)` +
@@ -273,7 +275,7 @@ async function main(work: string): Promise<void> {
     if (warm) sections.push(warm);
     if (Number.isFinite(peakRss)) {
       sections.push(
-        `postroom RSS: ${idleRss.toFixed(0)} MiB right after start, peak (VmHWM) ${peakRss.toFixed(0)} MiB over the run ` +
+        `postroom RSS (${pop3Processes > 1 ? `its ${pop3Processes} processes' summed` : 'its process'}): ${idleRss.toFixed(0)} MiB right after start, peak (VmHWM) ${peakRss.toFixed(0)} MiB over the run ` +
           `(peak after the first opening and check of every maildrop, then after each row group, MiB: ${hwm.join(', ')}).`,
       );
     }

@@ -48,6 +48,8 @@ export interface Pop3Config {
   readonly authWithoutTls: AuthWithoutTls;
   /** Offer APOP (RFC 1939 §7) to users with an APOP secret. */
   readonly apop: boolean;
+  /** Processes that serve POP3 sessions: this one and `processes − 1` workers (pop3-workers.ts). */
+  readonly processes: number;
 }
 
 /** A next hop as configured (a static route or the smarthost); files are read when the server starts. */
@@ -134,4 +136,5 @@ export interface ConfigFlags {
   webListen?: string;
   smarthost?: string;
   logLevel?: string;
+  pop3Processes?: string;
 }

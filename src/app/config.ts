@@ -111,6 +111,7 @@ export function defaultConfig(cwd: string = process.cwd()): Config {
       authWithoutTls: 'loopback',
       // Off: APOP needs every secret stored in clear, and MD5 is weaker than TLS with PASS (issue 4 §1).
       apop: false,
+      processes: 1,
     },
     queue: {
       minBackoffMs: DEFAULT_BACKOFF.minMs,
@@ -146,6 +147,12 @@ const authWithoutTls: ValueType<AuthWithoutTls> = {
 };
 
 
+
+/** A number of processes: a whole number from 1 to 64, also as the decimal string a flag gives. */
+const processCount: ValueType<number> = {
+  expected: 'a whole number from 1 to 64',
+  parse: (v, ctx) => integer(1, 64).parse(typeof v === 'string' && /^\d{1,2}$/.test(v) ? Number(v) : v, ctx),
+};
 
 const LISTEN_FLAGS: Record<ServiceName, keyof ConfigFlags> = {
   smtp: 'smtpListen',
@@ -186,6 +193,7 @@ export const KEYS: readonly KeySpec[] = [
   key('smtp.min_free_disk', size(), (c, v) => (c.smtp.minFreeDisk = v)),
   key('pop3.auth_without_tls', authWithoutTls, (c, v) => (c.pop3.authWithoutTls = v)),
   key('pop3.apop', boolean, (c, v) => (c.pop3.apop = v)),
+  key('pop3.processes', processCount, (c, v) => (c.pop3.processes = v), 'pop3Processes'),
   key('pop3.max_line_length', integer(255, 1_048_576), (c, v) => (c.pop3.maxLineLength = v)),
   key('pop3.max_auth_line_length', integer(255, 1_048_576), (c, v) => (c.pop3.maxAuthLineLength = v)),
   // RFC 1939 §3: an autologout timer, if any, must be of at least 10 minutes.
@@ -221,6 +229,7 @@ const FLAG_NAMES: Record<keyof ConfigFlags, string> = {
   webListen: '--web-listen',
   smarthost: '--smarthost',
   logLevel: '--log-level',
+  pop3Processes: '--pop3-processes',
 };
 
 

@@ -16,16 +16,19 @@
  * second signal exits at once with code 1 (nothing acknowledged is lost: 250 was only sent after the queue commit,
  * POP3 `+OK` to QUIT only after the expunge).
  * SIGHUP reloads the TLS certificate and key for every listener.
+ * With `pop3.processes` > 1, the POP3 worker processes start after the privileges are dropped, take connections
+ * from the POP3 listeners in turn, get every certificate reload, and drain with the listeners (pop3-workers.ts).
  * Limits: webmail is accepted in the configuration and printed as "not available yet".
  */
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import type { AuthThrottle } from '../proto/index.js';
+import type { HandOff } from '../proto/index.js';
 import type { Store } from '../store/index.js';
 import type { Config, ListenAddress, ServiceName } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { dropPrivileges, resolveRunAs } from './privileges.js';
 import { loadTls, type TlsMaterial } from './tls.js';
+import { Pop3Workers, type SharedThrottle } from './pop3-workers.js';
 import { ConfigError } from './config.js';
 import { assertNoServer, ControlSocketError, controlSocketPath, startControlServer, type ControlServer } from './control.js';
 import {
@@ -82,6 +85,8 @@ function banner(config: Config, addresses: ReadonlyMap<ServiceName, AddressInfo>
   });
   const width = Math.max(...rows.map((r) => r[1].length));
   for (const [s, where, what] of rows) lines.push(`  ${s.padEnd(12)} ${what ? `${where.padEnd(width)}  ${what}` : where}`);
+  const workers = config.pop3.processes - 1;
+  if (workers > 0) lines.push(`pop3 sessions: in this process and ${workers} worker process${workers === 1 ? '' : 'es'} (pop3.processes = ${config.pop3.processes})`);
   lines.push(`relay: ${relaySummary(config)}`);
   lines.push(`data directory: ${config.dataDir}`);
   lines.push(tls.source === 'configured' ? `TLS certificate: ${tls.certFile}` : `TLS certificate: self-signed, ${tls.certFile}`);
@@ -112,12 +117,13 @@ async function ensureDomains(store: Store, domains: readonly string[]): Promise<
 interface Listener {
   listen(port: number, host: string): Promise<AddressInfo>;
   setTls(tls: { key: string; cert: string }): void;
+  setHandOff(h: HandOff | null): void;
   close(opts: { deadlineMs?: number }): Promise<void>;
 }
 
 type Started = Map<ServiceName, { server: Listener; address: AddressInfo }>;
 
-async function listenAll(config: Config, store: Store, mta: Mta, tls: TlsMaterial, log: Logger, throttle: AuthThrottle): Promise<Started> {
+async function listenAll(config: Config, store: Store, mta: Mta, tls: TlsMaterial, log: Logger, throttle: SharedThrottle): Promise<Started> {
   const started: Started = new Map();
   const pop3 = buildPop3Backend(store, log);
   const services: [ServiceName, () => Listener][] = [];
@@ -161,16 +167,24 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
   let servers: Started = new Map();
   let mta: Mta | undefined;
   let control: ControlServer | undefined;
+  let workers: Pop3Workers | undefined;
   try {
     await ensureDomains(store, config.domains);
     const tls = await loadTls(config);
     if (tls.source === 'generated') log.info({ cert: tls.certFile }, 'generated a self-signed TLS certificate');
     mta = buildMta(store, config, log);
-    servers = await listenAll(config, store, mta, tls, log, newAuthThrottle(config));
+    const throttle = newAuthThrottle(config);
+    servers = await listenAll(config, store, mta, tls, log, throttle);
     if (runAs) {
       await dropPrivileges(runAs, config.dataDir);
       log.info({ user: runAs.name, uid: runAs.uid }, 'dropped privileges');
     }
+    if (config.pop3.processes > 1) {
+      const pool = (workers = new Pop3Workers(config.pop3.processes - 1, config, tls, throttle, log.child({ svc: 'pop3-workers' })));
+      pool.start();
+      for (const s of POP3_SERVICES) servers.get(s)?.server.setHandOff(pool.handOff(s));
+    }
+    const pop3Workers = workers;
     const runner = mta.runner;
     const started = mta;
     control = await startControlServer({ path: controlPath, onFlush: () => runner.notify(), log: log.child({ svc: 'control' }) }).catch(asConfigError);
@@ -190,6 +204,7 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
       async reloadTls() {
         current = await loadTls(config);
         for (const { server } of servers.values()) server.setTls({ key: current.key, cert: current.cert });
+        pop3Workers?.setTls({ key: current.key, cert: current.cert });
         log.info({ cert: current.certFile, validTo: current.validTo.toISOString() }, 'reloaded the TLS certificate');
       },
       stop() {
@@ -197,8 +212,10 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
           log.info({ deadlineMs: config.shutdownTimeoutMs }, 'stopping');
           // The listeners start refusing new connections at once; then the control socket goes.
           const listeners = Promise.all([...servers.values()].map((s) => s.server.close({ deadlineMs: config.shutdownTimeoutMs })));
+          const workersDone = pop3Workers?.stop(config.shutdownTimeoutMs);
           await controlServer.close();
           await listeners;
+          await workersDone;
           await started.stop();
           await store.close();
           log.info({}, 'stopped');
@@ -208,6 +225,7 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
       },
     };
   } catch (err) {
+    await workers?.stop(0);
     await control?.close();
     await Promise.all([...servers.values()].map((s) => s.server.close({ deadlineMs: 0 })));
     await mta?.stop();

@@ -67,6 +67,7 @@ export {
   type ControlSocketErrorKind,
 } from './control.js';
 export { startDaemon, runDaemon, type Daemon, type DaemonIo } from './daemon.js';
+export { runPop3Worker } from './pop3-worker.js';
 export { createLogger, type Logger } from './log.js';
 export { generateSelfSigned, loadTls, type TlsMaterial, type TlsSettings } from './tls.js';
 export {

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { CliIo } from './main.js';
-import { ConfigError, loadConfig, runDaemon, type ConfigFlags } from '../app/index.js';
+import { ConfigError, loadConfig, runDaemon, runPop3Worker, type ConfigFlags } from '../app/index.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -32,6 +32,7 @@ export function registerStart(program: Command, io: CliIo, setCode: (code: numbe
     .option('--submissions-listen <host:port|off>', 'submission over implicit TLS, RFC 8314 (default off)')
     .option('--pop3-listen <host:port|off>', 'POP3 with STLS (default 127.0.0.1:1110)')
     .option('--pop3s-listen <host:port|off>', 'POP3 over implicit TLS, RFC 8314 (default off)')
+    .option('--pop3-processes <n>', 'processes serving POP3 sessions, this one included (default 1)')
     .option('--web-listen <host:port|off>', 'webmail (not available yet; default 127.0.0.1:8025)')
     .option('--smarthost <host:port>', 'send all mail for other domains through this host, e.g. [smtp.example.net]:587 (default: MX records)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
@@ -46,4 +47,9 @@ export function registerStart(program: Command, io: CliIo, setCode: (code: numbe
         setCode(2);
       }
     });
+  // Not for people: the server process starts it when pop3.processes > 1 and talks to it over IPC.
+  program
+    .command('pop3-worker', { hidden: true })
+    .description('a POP3 worker process (started by `postroom start`)')
+    .action(async () => setCode(await runPop3Worker()));
 }

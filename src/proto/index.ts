@@ -14,7 +14,7 @@ export { splitCommand, type CommandSpec, type CommandTable } from './command-tab
 export { runSession, toProtocolError, type EngineConn, type ProtocolErrors } from './engine.js';
 export { ConnectionLimiter, resolveLimits, type ConnectionLimits, type LineLimits } from './limits.js';
 export { LineConn, LineConnInfo, type LineConnOptions, type PeerAddress } from './line-conn.js';
-export { LineServer, type LineServerOptions, type RefusalReplies, type TlsCredentials } from './line-server.js';
+export { LineServer, type HandOff, type LineServerOptions, type RefusalReplies, type TlsCredentials } from './line-server.js';
 export { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 export { passwordAllowed, type AuthWithoutTls } from './auth-policy.js';
 export { clientKey, isLoopback } from './client-key.js';

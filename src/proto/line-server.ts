@@ -13,6 +13,9 @@
  *   aborted with `replies.shuttingDown()`, and shortly after destroyed. The listener closes last.
  * - `setTls()` changes the certificate for new connections and new STARTTLS/STLS upgrades only.
  * - The backend sees an IPv4 client on a dual-stack listener as a.b.c.d, never ::ffff:a.b.c.d.
+ * - With `handOff` (POP3 worker processes), an accepted connection counted within the limits may go to another
+ *   process before a byte of it is read (the listener pauses new sockets), and stays counted until its `closed`
+ *   is called; that process runs it with `adopt()`.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
@@ -28,6 +31,12 @@ export interface TlsCredentials {
   readonly key: string | Buffer;
   readonly cert: string | Buffer;
 }
+
+/**
+ * Gives an accepted connection (not read from yet) to another process, or returns false to keep it here. `closed` is
+ * to be called once, when that process is done with it (it releases the connection's place in the limits).
+ */
+export type HandOff = (socket: Socket, closed: () => void) => boolean;
 
 /** The protocol's replies to a connection the server turns away, and how they go on the wire. */
 export interface RefusalReplies<E extends ProtocolError> {
@@ -51,6 +60,8 @@ export interface LineServerOptions<S extends string, C extends LineConn<S>, E ex
   readonly implicitTls: boolean;
   readonly commands: CommandTable<S, C>;
   readonly replies: RefusalReplies<E>;
+  /** Whether `setHandOff` may be used: new sockets are then paused until a process takes them. */
+  readonly handOff?: boolean;
 }
 
 /**
@@ -80,6 +91,8 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
   private readonly sockets = new Set<Socket>();
   private secure: SecureContext | null;
   private shutting = false;
+  private handOff: HandOff | null = null;
+  private readonly paused: boolean;
 
   protected constructor(opts: LineServerOptions<S, C, E>) {
     this.log = opts.log ?? silentLogger;
@@ -88,7 +101,31 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
     this.implicitTls = opts.implicitTls;
     this.commands = opts.commands;
     this.replies = opts.replies;
-    this.server = createServer((socket) => this.accept(socket));
+    this.paused = opts.handOff === true;
+    // Paused: a socket handed to another process must not be read here first (the bytes read would stay here).
+    this.server = createServer({ pauseOnConnect: this.paused }, (socket) => this.accept(socket));
+  }
+
+  /**
+   * Sets (or with null, clears) where accepted connections may go instead of this process. Needs `handOff: true`
+   * in the options.
+   */
+  setHandOff(h: HandOff | null): void {
+    if (!this.paused) throw new Error('setHandOff needs the handOff option');
+    this.handOff = h;
+  }
+
+  /**
+   * Runs a connection accepted by another process's listener, which counted it in its limits (so it is not
+   * counted here); `done` is called once when its session ends (or at once, when it is refused).
+   *
+   * @example
+   * ```ts
+   * process.on('message', (m, socket) => server.adopt(socket as Socket, () => process.send!({ t: 'closed', id: m.id })));
+   * ```
+   */
+  adopt(socket: Socket, done: () => void): void {
+    this.accept(socket, once(done));
   }
 
   /** Makes the connection for an accepted socket (`stream` is the TLS socket on an implicit-TLS service). */
@@ -134,17 +171,20 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
     this.secure = createSecureContext({ key: tls.key, cert: tls.cert });
   }
 
-  private accept(socket: Socket): void {
+  /** Runs (or refuses, or hands off) an accepted socket; `adopted`: another process's listener counted it. */
+  private accept(socket: Socket, adopted?: () => void): void {
+    // An IPv4 client on a dual-stack listener arrives as ::ffff:a.b.c.d; the backend sees a.b.c.d.
+    const remote = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+    if (this.shutting) adopted?.();
+    const release = this.shutting ? null : (adopted ?? this.limiter.acquire(remote));
+    if (!adopted && release && this.handOff?.(socket, once(release))) return;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', (err) => this.log.info({ err: err.message, remote: socket.remoteAddress }, 'Socket error'));
-    // An IPv4 client on a dual-stack listener arrives as ::ffff:a.b.c.d; the backend sees a.b.c.d.
-    const remote = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
     const implicitTls = this.implicitTls && this.secure !== null;
     const stream = implicitTls ? new TLSSocket(socket, { isServer: true, secureContext: this.secure! }) : socket;
     if (stream !== socket) stream.on('error', (err) => this.log.info({ err: err.message, remote }, 'TLS error'));
     if (this.shutting) return this.refuse(stream, this.replies.shuttingDown());
-    const release = this.limiter.acquire(remote);
     if (!release) {
       this.log.warn({ remote }, 'Connection refused: too many connections');
       return this.refuse(stream, this.replies.tooManyConnections());
@@ -156,6 +196,8 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
       localPort: socket.localPort ?? 0,
       tls: implicitTls,
     });
+    // A paused plain socket is read from now on: its connection listens to it (a TLS socket reads by itself).
+    if (this.paused && stream === socket) socket.resume();
     this.conns.add(conn);
     const run = runSession(conn, this.commands).finally(() => {
       release();
@@ -207,4 +249,14 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** `fn`, run on the first call only. */
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
 }

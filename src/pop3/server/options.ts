@@ -51,4 +51,6 @@ export interface Pop3ServerOptions {
   now?: () => number;
   /** Share one login lockout between services (SMTP AUTH and POP3); default: one per server. */
   authThrottle?: AuthThrottle;
+  /** Connections may be handed to other processes (`setHandOff`, POP3 worker processes). Default false. */
+  handOff?: boolean;
 }

@@ -55,6 +55,7 @@ export class Pop3Server extends LineServer<Pop3State, Pop3Conn, Pop3Error> {
       commands: pop3Commands,
       // Clients show an -ERR greeting's text and try again later.
       replies: { shuttingDown, tooManyConnections, format: formatError },
+      handOff: opts.handOff ?? false,
     });
     const now = opts.now ?? Date.now;
     const throttle = opts.authThrottle ?? new AuthThrottle({ maxFailures: limits.authMaxFailures, windowMs: limits.authWindowMs, now });

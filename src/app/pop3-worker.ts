@@ -1,0 +1,105 @@
+/**
+ * A POP3 worker process (`postroom pop3-worker`, started by the server process: pop3-workers.ts): runs the POP3
+ * sessions of the connections the server hands it, on its own instance of the store.
+ *
+ * Guarantees:
+ * - It takes nothing from the command line: the server sends the configuration and the certificate over IPC (the
+ *   worker runs after the server dropped its privileges and may not read the key file).
+ * - Every connection it is handed is reported `closed` once its socket closes, so the server's limits count it.
+ * - `stop` drains its sessions like the server's own listeners (LineServer.close) and closes the store (which
+ *   releases its maildrop locks); so does SIGTERM. SIGINT and SIGHUP, which a terminal sends to every process of
+ *   the group, are the server process's to act on. When the server process goes away (its IPC channel closes),
+ *   the worker exits at once: its sessions end without UPDATE, deleting nothing.
+ */
+import type { Socket } from 'node:net';
+import { createLogger } from './log.js';
+import type { FromWorker, ToWorker } from './pop3-workers.js';
+import { SharedThrottle } from './pop3-workers.js';
+import { buildPop3Backend, buildPop3Server, openStore, POP3_SERVICES } from './wiring.js';
+
+/** Sends a message to the server process (nothing when it is gone: the worker is exiting then). */
+function tell(m: FromWorker): void {
+  if (process.connected) process.send?.(m);
+}
+
+/**
+ * Runs the worker until it is told to stop; resolves to its exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runPop3Worker(); // in the process `fork(bin/postroom.js, ['pop3-worker'])` started
+ * ```
+ */
+export async function runPop3Worker(): Promise<number> {
+  if (!process.send) throw new Error('pop3-worker: start it with `postroom start` (pop3.processes), not by hand');
+  // The server process's exit ends this one (no session can commit without its listeners' limits anyway).
+  const orphaned = (): never => process.exit(1);
+  process.once('disconnect', orphaned);
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
+  const init = await new Promise<Extract<ToWorker, { t: 'init' }>>((resolve) => {
+    const first = (m: ToWorker): void => {
+      if (m.t !== 'init') return;
+      process.off('message', first);
+      resolve(m);
+    };
+    process.on('message', first);
+  });
+  // This process serves what it is handed and hands nothing on.
+  const config = { ...init.config, pop3: { ...init.config.pop3, processes: 1 } };
+  const log = createLogger({ level: config.logLevel }).child({ svc: 'pop3-worker' });
+  const store = await openStore(config, { create: false });
+  const throttle = new SharedThrottle({ maxFailures: config.smtp.authLockoutFailures, windowMs: config.smtp.authLockoutWindowMs });
+  throttle.publish = (ip) => tell({ t: 'auth-fail', ip });
+  const backend = buildPop3Backend(store, log);
+  const servers = new Map(POP3_SERVICES.filter((s) => config.listen[s]).map((s) => [s, buildPop3Server(s, config, backend, init.tls, log, throttle)] as const));
+
+  let stopping: Promise<void> | null = null;
+  const stop = (deadlineMs: number): Promise<void> =>
+    (stopping ??= (async () => {
+      await Promise.all([...servers.values()].map((s) => s.close({ deadlineMs })));
+      await store.close();
+      log.flush?.();
+    })());
+
+  return new Promise<number>((resolve) => {
+    const finish = (deadlineMs: number): void => {
+      const end = (code: number): void => {
+        // The IPC channel would keep the process alive: closing it is the last thing, and not an orphaning.
+        process.off('disconnect', orphaned);
+        if (process.connected) process.disconnect();
+        resolve(code);
+      };
+      stop(deadlineMs).then(
+        () => end(0),
+        (err: unknown) => {
+          log.error({ err }, 'pop3 worker: error while stopping');
+          end(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => finish(config.shutdownTimeoutMs));
+    process.on('message', (m: ToWorker, handle: unknown) => {
+      switch (m.t) {
+        case 'conn': {
+          const socket = handle as Socket | undefined;
+          const closed = (): void => tell({ t: 'closed', id: m.id });
+          const server = servers.get(m.service);
+          if (socket && server) return server.adopt(socket, closed);
+          socket?.destroy();
+          return closed();
+        }
+        case 'auth-fail':
+          return throttle.failedElsewhere(m.ip);
+        case 'tls':
+          for (const s of servers.values()) s.setTls({ key: m.key, cert: m.cert });
+          return;
+        case 'stop':
+          return finish(m.deadlineMs);
+        case 'init':
+          return;
+      }
+    });
+    tell({ t: 'ready' });
+  });
+}
