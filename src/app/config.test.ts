@@ -38,6 +38,7 @@ test('defaultConfig: POP3 limits are the server\'s own defaults; USER/PASS witho
     authFailureDelayMs: defaultPop3Limits.authFailureDelayMs,
     authWithoutTls: 'loopback',
     apop: false,
+    processes: 1,
   });
   // RFC 1939 §3: the autologout timer is at least 10 minutes.
   assert.ok(p.idleTimeoutMs >= 600_000);
@@ -103,6 +104,7 @@ const good: [toml: string, check: (c: Config) => unknown, want: unknown][] = [
   ['pop3.auth_without_tls = "never"', (c) => c.pop3.authWithoutTls, 'never'],
   ['pop3.auth_without_tls = true', (c) => c.pop3.authWithoutTls, 'always'],
   ['[pop3]\napop = true', (c) => c.pop3.apop, true],
+  ['pop3.processes = 4', (c) => c.pop3.processes, 4],
   ['listen.pop3s = "0.0.0.0:995"', (c) => c.listen.pop3s, { host: '0.0.0.0', port: 995 }],
   ['queue.delay_warning = "1h"', (c) => c.queue.delayWarningMs, 3_600_000],
   ['queue.concurrency = 100', (c) => c.queue.concurrency, 100],
@@ -175,6 +177,9 @@ const badValues: [toml: string, error: string][] = [
   ['pop3.auth_failure_delay = "2"', 'config: pop3.auth_failure_delay = "2": expected a duration like 300s, 5m, 1h or 5d'],
   ['pop3.auth_without_tls = "sometimes"', 'config: pop3.auth_without_tls = "sometimes": expected true, false, "never", "loopback" or "always"'],
   ['pop3.apop = "yes"', 'config: pop3.apop = "yes": expected true or false'],
+  ['pop3.processes = 0', 'config: pop3.processes = 0: expected a whole number from 1 to 64'],
+  ['pop3.processes = 65', 'config: pop3.processes = 65: expected a whole number from 1 to 64'],
+  ['pop3.processes = 1.5', 'config: pop3.processes = 1.5: expected a whole number from 1 to 64'],
   ['pop3.max_line_length = 20000', 'config: pop3.max_auth_line_length = 12288: expected a whole number of at least pop3.max_line_length (20000)'],
   // The lockout is shared with SMTP: there is no POP3 key of its own.
   ['pop3.auth_lockout_failures = 3', 'config: pop3.auth_lockout_failures = 3: expected a known key (see docs/configuration.md)'],
@@ -213,7 +218,13 @@ const badFlags: [flags: Parameters<typeof applyFlags>[1], error: string][] = [
   [{ domain: ['ok.test', 'not ok'] }, 'config: --domain = ["ok.test", "not ok"]: expected a list of domain names like ["example.org"]'],
   [{ logLevel: 'verbose' }, 'config: --log-level = "verbose": expected "fatal" or "error" or "warn" or "info" or "debug" or "trace" or "silent"'],
   [{ webListen: '1.2.3.4:' }, 'config: --web-listen = "1.2.3.4:": expected HOST:PORT (like 127.0.0.1:2525 or [::1]:2525) or off'],
+  [{ pop3Processes: 'two' }, 'config: --pop3-processes = "two": expected a whole number from 1 to 64'],
+  [{ pop3Processes: '0' }, 'config: --pop3-processes = "0": expected a whole number from 1 to 64'],
 ];
+
+test('applyFlags: --pop3-processes takes a decimal number', () => {
+  assert.equal(applyFlags(defaultConfig('/'), { pop3Processes: '3' }, '/').pop3.processes, 3);
+});
 
 for (const [flags, error] of badFlags) {
   test(`applyFlags refuses ${JSON.stringify(flags)} with one line`, () => {
