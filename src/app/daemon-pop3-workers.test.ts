@@ -1,14 +1,18 @@
 import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli, tempDir } from '../testing/app-cli.js';
 import { startDaemonChild, type DaemonChild } from '../testing/app-daemon.js';
 import { Pop3Script } from '../testing/pop3-client.js';
 import { messageText, sendOverSmtp, waitForMailbox } from '../testing/pop3-daemon.js';
+import { generateSelfSigned } from './tls.js';
 
-const ANN = 'ann@example.test';
+const USERS = ['ann@example.test', 'bob@example.test', 'cat@example.test'] as const;
+const [ANN, BOB, CAT] = USERS;
 const PASSWORD = 'correct horse';
+const { content, data } = messageText(['From: dan@example.net', 'Subject: one', '', '.a line with a dot', 'body', '']);
 
 /** The JSON log lines `postroom start` (and its worker, on the same standard error) wrote so far. */
 function logLines(d: DaemonChild): Record<string, unknown>[] {
@@ -32,62 +36,88 @@ async function waitForLog(d: DaemonChild, msg: string, count = 1): Promise<Recor
 /** The pid of the process that served each POP3 connection so far, in the order they came. */
 const servedBy = (d: DaemonChild): number[] => logLines(d).filter((l) => l['msg'] === 'Connected' && String(l['conn']).startsWith('p')).map((l) => Number(l['pid']));
 
+/** A connection that has its greeting: counted by the process that took it. (In an array: a script is awaitable.) */
+async function greeted(port: number, tls = false): Promise<[Pop3Script]> {
+  const c = Pop3Script.open(port, { tls });
+  await c.expect(/^\+OK /);
+  return [c];
+}
+
+interface Started {
+  readonly d: DaemonChild;
+  readonly dir: string;
+  readonly pop3: number;
+  readonly pop3s: number;
+  /** The worker's pid. */
+  readonly worker: number;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 /**
- * `postroom start` with `pop3.processes = 2` (plus `toml`), SMTP, POP3 and POP3S on free ports, ann with one
- * message; resolves once its worker is ready. Connections alternate: the first goes to the worker.
+ * `postroom start` with `pop3.processes = 2` (plus `toml`), SMTP, POP3 and POP3S on free ports and a certificate of
+ * its own, ann, bob and cat with one message each; resolves once the worker is ready. A connection goes to the
+ * process with fewer POP3 connections, the server on a tie: a lone one to the server, the next one held beside it
+ * to the worker.
  */
-async function start(t: TestContext, toml = ''): Promise<{ d: DaemonChild; dir: string; pop3: number; pop3s: number; worker: number; size: number }> {
+async function start(t: TestContext, toml = ''): Promise<Started> {
   const base = tempDir(t);
   const dir = path.join(base, 'data');
   const config = path.join(base, 'postroom.toml');
-  writeFileSync(config, `pop3.processes = 2\npop3.auth_failure_delay = "0s"\n${toml}`);
+  const certFile = path.join(base, 'cert.pem');
+  const keyFile = path.join(base, 'key.pem');
+  const one = await generateSelfSigned('one.test', new Date());
+  writeFileSync(certFile, one.cert);
+  writeFileSync(keyFile, one.key);
+  writeFileSync(config, `pop3.processes = 2\npop3.auth_failure_delay = "0s"\ntls.cert = "${certFile}"\ntls.key = "${keyFile}"\n${toml}`);
   // prettier-ignore
   const d = await startDaemonChild(t, [
     '--config', config, '--data-dir', dir, '--hostname', 'mx.example.test', '--domain', 'example.test', '--log-level', 'info',
     '--smtp-listen', '127.0.0.1:0', '--submission-listen', 'off', '--pop3-listen', '127.0.0.1:0', '--pop3s-listen', '127.0.0.1:0', '--web-listen', 'off',
   ]);
+  assert.match(d.stdout(), /^pop3 sessions: in this process and 1 worker process \(pop3\.processes = 2\)$/m);
   const [ready] = await waitForLog(d, 'pop3 worker ready');
-  assert.equal((await runCli(['user', 'add', ANN, '--password-stdin', '--data-dir', dir], `${PASSWORD}\n`)).code, 0);
-  const { data } = messageText(['From: bob@example.net', `To: ${ANN}`, 'Subject: one', '', '.a line with a dot', 'body', '']);
-  await sendOverSmtp(d.addresses.get('smtp')!.port, 'bob@example.net', ANN, data);
-  await waitForMailbox(dir, ANN, 1);
-  const c = Pop3Script.open(d.addresses.get('pop3')!.port);
-  await c.login(ANN, PASSWORD).send('STAT').expect(/^\+OK 1 \d+$/);
-  const size = Number(c.replies.at(-1)!.split(' ')[2]);
-  await c.send('QUIT').expect(/^\+OK/).expectClosed();
-  return { d, dir, pop3: d.addresses.get('pop3')!.port, pop3s: d.addresses.get('pop3s')!.port, worker: Number(ready!['worker']), size };
+  for (const u of USERS) {
+    assert.equal((await runCli(['user', 'add', u, '--password-stdin', '--data-dir', dir], `${PASSWORD}\n`)).code, 0);
+    await sendOverSmtp(d.addresses.get('smtp')!.port, 'dan@example.net', u, data);
+    await waitForMailbox(dir, u, 1);
+  }
+  return { d, dir, pop3: d.addresses.get('pop3')!.port, pop3s: d.addresses.get('pop3s')!.port, worker: Number(ready!['worker']), certFile, keyFile };
 }
 
-test('pop3.processes = 2: connections alternate between the server and its worker; both serve the same maildrop, over POP3 and POP3S', async (t) => {
-  const { d, pop3, pop3s, worker, size } = await start(t);
-  const bodies: string[] = [];
-  for (const [port, tls] of [[pop3, false], [pop3, false], [pop3s, true], [pop3s, true]] as const) {
-    const c = Pop3Script.open(port, { tls });
-    await c.login(ANN, PASSWORD).send('RETR 1').expectMulti(/^\+OK/);
-    assert.equal(c.lastBody.length, size, 'RETR sends LIST\'s size');
-    bodies.push(c.lastBody.toString('latin1'));
-    await c.send('QUIT').expect(/^\+OK/).expectClosed();
+test('pop3.processes = 2: concurrent connections spread over the server and its worker, both serving byte for byte over POP3 and POP3S', async (t) => {
+  const { d, pop3, pop3s, worker } = await start(t);
+  const [holder] = await greeted(pop3); // server (0 against 0)
+  const sessions = [
+    [(await greeted(pop3))[0], BOB], // worker (1 against 0)
+    [(await greeted(pop3s, true))[0], CAT], // server (1 against 1)
+    [(await greeted(pop3s, true))[0], ANN], // worker (2 against 1)
+  ] as const;
+  for (const [c, user] of sessions) {
+    await c.send(`USER ${user}`).expect(/^\+OK/).send(`PASS ${PASSWORD}`).expect(/^\+OK /).send('RETR 1').expectMulti(/^\+OK/);
+    assert.ok(c.lastBody.subarray(c.lastBody.length - content.length).equals(content), `${user}: the message as sent, byte for byte`);
+    assert.match(c.lastBody.toString('latin1'), new RegExp(`^Return-Path: <dan@example\\.net>\\r\\nDelivered-To: ${user.replace('.', '\\.')}\\r\\n`));
   }
-  assert.ok(bodies.every((b) => b === bodies[0]) && bodies[0]!.includes('\r\n.a line with a dot\r\n'), 'the same octets from both processes');
-  const pids = servedBy(d);
-  assert.equal(new Set(pids).size, 2, `two processes served: ${pids.join(', ')}`);
-  assert.ok(pids.includes(worker) && pids.includes(d.child.pid!), `the server ${d.child.pid} and its worker ${worker}: ${pids.join(', ')}`);
+  for (const c of [holder, ...sessions.map(([s]) => s)]) await c.send('QUIT').expect(/^\+OK/).expectClosed();
+  const server = d.child.pid!;
+  assert.deepEqual(servedBy(d), [server, worker, server, worker], 'POP3 and POP3S in each process');
 });
 
-test('pop3.processes = 2: one session per maildrop across processes (-ERR [IN-USE] either way), and QUIT in the worker deletes', async (t) => {
+test('pop3.processes = 2: one session per maildrop across processes (-ERR [IN-USE] either way); QUIT in the worker deletes', async (t) => {
   const { d, pop3, worker } = await start(t);
   const first = Pop3Script.open(pop3);
-  await first.login(ANN, PASSWORD); // the next connection (the setup's went to the worker) → the server process
-  const second = Pop3Script.open(pop3);
-  await second.expect(/^\+OK /).send(`USER ${ANN}`).expect(/^\+OK/).send(`PASS ${PASSWORD}`).expect(/^-ERR \[IN-USE\] /);
+  await first.login(ANN, PASSWORD); // server
+  const [second] = await greeted(pop3); // worker
+  await second.send(`USER ${ANN}`).expect(/^\+OK/).send(`PASS ${PASSWORD}`).expect(/^-ERR \[IN-USE\] /);
   await first.send('QUIT').expect(/^\+OK/).expectClosed();
-  const third = Pop3Script.open(pop3); // the server process again: second is still open in the worker
-  await third.expect(/^\+OK /).send(`USER ${ANN}`).expect(/^\+OK/).send(`PASS ${PASSWORD}`).expect(/^\+OK/);
-  await second.send(`USER ${ANN}`).expect(/^\+OK/).send(`PASS ${PASSWORD}`).expect(/^-ERR \[IN-USE\] /); // the worker's session is refused now
+  const third = Pop3Script.open(pop3);
+  await third.login(ANN, PASSWORD); // server (fewer connections than the worker, or as many)
+  await second.send(`USER ${ANN}`).expect(/^\+OK/).send(`PASS ${PASSWORD}`).expect(/^-ERR \[IN-USE\] /);
   await third.send('QUIT').expect(/^\+OK/).expectClosed();
-  await second.send(`USER ${ANN}`).expect(/^\+OK/).send(`PASS ${PASSWORD}`).expect(/^\+OK/).send('DELE 1').expect(/^\+OK/).send('QUIT').expect(/^\+OK/).expectClosed();
-  const pids = servedBy(d);
-  assert.deepEqual(pids.slice(1), [d.child.pid, worker, d.child.pid], 'first in the server, second in the worker, third in the server');
+  await second.send(`USER ${ANN}`).expect(/^\+OK/).send(`PASS ${PASSWORD}`).expect(/^\+OK/).send('DELE 1').expect(/^\+OK/);
+  await second.send('QUIT').expect(/^\+OK/).expectClosed();
+  const server = d.child.pid!;
+  assert.deepEqual(servedBy(d), [server, worker, server], 'first and third in the server, second in the worker');
   const after = Pop3Script.open(pop3);
   await after.login(ANN, PASSWORD).send('STAT').expect('+OK 0 0');
   await after.send('QUIT').expect(/^\+OK/).expectClosed();
@@ -95,7 +125,7 @@ test('pop3.processes = 2: one session per maildrop across processes (-ERR [IN-US
 
 test('pop3.processes = 2: a worker killed with DELEs pending deletes nothing; its lock goes with it, and another worker starts', async (t) => {
   const { d, pop3, worker } = await start(t);
-  await Pop3Script.open(pop3).expect(/^\+OK /).send('QUIT').expect(/^\+OK/).expectClosed(); // the server process; the next goes to the worker
+  const [holder] = await greeted(pop3); // server
   const doomed = Pop3Script.open(pop3);
   await doomed.login(ANN, PASSWORD).send('DELE 1').expect(/^\+OK/);
   assert.equal(servedBy(d).at(-1), worker);
@@ -104,40 +134,67 @@ test('pop3.processes = 2: a worker killed with DELEs pending deletes nothing; it
   await waitForLog(d, 'pop3 worker exited; starting another');
   // The maildrop is not left locked by the dead worker, and the message is still there.
   const c = Pop3Script.open(pop3);
-  await c.login(ANN, PASSWORD).send('STAT').expect(/^\+OK 1 \d+$/);
-  await c.send('QUIT').expect(/^\+OK/).expectClosed();
+  await c.login(ANN, PASSWORD).send('STAT').expect(/^\+OK 1 \d+$/).send('QUIT').expect(/^\+OK/).expectClosed();
   const [, again] = await waitForLog(d, 'pop3 worker ready', 2);
   const next = Number(again!['worker']);
   assert.notEqual(next, worker);
-  for (let i = 0; i < 2; i++) {
-    const s = Pop3Script.open(pop3);
-    await s.login(ANN, PASSWORD).send('STAT').expect(/^\+OK 1 \d+$/).send('QUIT').expect(/^\+OK/).expectClosed();
-  }
-  assert.ok(servedBy(d).slice(-2).includes(next), `the new worker serves: ${servedBy(d).join(', ')}`);
+  const s = Pop3Script.open(pop3); // the new worker: the server still holds `holder`
+  await s.login(ANN, PASSWORD).send('STAT').expect(/^\+OK 1 \d+$/).send('QUIT').expect(/^\+OK/).expectClosed();
+  assert.equal(servedBy(d).at(-1), next);
+  await holder.send('QUIT').expect(/^\+OK/).expectClosed();
 });
 
 test('pop3.processes = 2: login failures counted in one process lock the client out in the other', async (t) => {
   const { d, pop3, worker } = await start(t, 'smtp.auth_lockout_failures = 2\n');
-  await Pop3Script.open(pop3).expect(/^\+OK /).send(`USER ${ANN}`).expect(/^\+OK/).send('PASS wrong').expect(/^-ERR \[AUTH\] /).send('QUIT').expect(/^\+OK/).expectClosed();
-  // The second failure, in the worker, reaches the limit there: the worker knew of the first.
-  await new Promise((r) => setTimeout(r, 200));
-  await Pop3Script.open(pop3).expect(/^\+OK /).send(`USER ${ANN}`).expect(/^\+OK/).send('PASS wrong').expect(/^-ERR \[LOGIN-DELAY\] /).expectClosed();
-  const pids = servedBy(d).slice(1);
-  assert.deepEqual(pids, [d.child.pid, worker], 'one failure in each process');
-  // Both processes now refuse this client, whichever gets the connection (a failure reaches the other process over
-  // IPC, in the time the client takes to connect again; the pause leaves a loaded machine room for it).
-  await new Promise((r) => setTimeout(r, 200));
-  for (let i = 0; i < 2; i++) await Pop3Script.open(pop3).expect(/^\+OK /).send(`USER ${ANN}`).expect(/^-ERR \[LOGIN-DELAY\] /).expectClosed();
+  const [one] = await greeted(pop3); // server
+  await one.send(`USER ${ANN}`).expect(/^\+OK/).send('PASS wrong').expect(/^-ERR \[AUTH\] /);
+  // A failure reaches the other process over IPC while the client connects again (the pause is room for a loaded
+  // machine; the delivery takes well under a millisecond).
+  await new Promise((r) => setTimeout(r, 500));
+  const [two] = await greeted(pop3); // worker: it knew of the first failure, so the second reaches the limit
+  await two.send(`USER ${ANN}`).expect(/^\+OK/).send('PASS wrong').expect(/^-ERR \[LOGIN-DELAY\] /).expectClosed();
+  await one.send('QUIT').expect(/^\+OK/).expectClosed();
+  assert.deepEqual(servedBy(d), [d.child.pid, worker]);
+  await new Promise((r) => setTimeout(r, 500));
+  // Both processes now refuse this client at USER.
+  const [holder] = await greeted(pop3); // server
+  await holder.send(`USER ${ANN}`).expect(/^-ERR \[LOGIN-DELAY\] /).expectClosed();
+  const [keep] = await greeted(pop3); // server again (the refused one has ended)
+  const [other] = await greeted(pop3); // worker
+  await other.send(`USER ${ANN}`).expect(/^-ERR \[LOGIN-DELAY\] /).expectClosed();
+  assert.deepEqual(servedBy(d).slice(2), [d.child.pid, d.child.pid, worker]);
+  keep.close();
 });
 
-test('pop3.processes = 2: SIGTERM tells a session idle in the worker that the server is stopping; the server exits 0, the worker with it', async (t) => {
-  const { d, pop3, worker } = await start(t);
-  await Pop3Script.open(pop3).expect(/^\+OK /).send('QUIT').expect(/^\+OK/).expectClosed(); // the server process; the next goes to the worker
+test('pop3.processes = 2: SIGHUP\'s new certificate reaches the worker (POP3S and STLS)', async (t) => {
+  const { d, pop3, pop3s, worker, certFile, keyFile } = await start(t);
+  const two = await generateSelfSigned('two.test', new Date());
+  writeFileSync(certFile, two.cert);
+  writeFileSync(keyFile, two.key);
+  d.child.kill('SIGHUP');
+  await waitForLog(d, 'reloaded the TLS certificate');
+  await new Promise((r) => setTimeout(r, 200)); // the worker gets it over IPC
+  const [holder] = await greeted(pop3); // server
+  const [implicit] = await greeted(pop3s, true); // worker
+  const [keep] = await greeted(pop3); // server (2 against 1)
+  const [stls] = await greeted(pop3); // worker
+  await stls.send('STLS').expect(/^\+OK/).startTls();
+  const fp = new X509Certificate(two.cert).fingerprint256;
+  assert.deepEqual([implicit.peerFingerprint, stls.peerFingerprint], [fp, fp]);
+  assert.deepEqual(servedBy(d).filter((p) => p === worker).length, 2);
+  for (const c of [holder, implicit, keep, stls]) c.close();
+});
+
+test('pop3.processes = 2: SIGTERM tells a session in the worker that the server is stopping; nothing is deleted; the worker exits with the server', async (t) => {
+  const { d, dir, pop3, worker } = await start(t);
+  const [holder] = await greeted(pop3); // server
   const idle = Pop3Script.open(pop3);
   await idle.login(ANN, PASSWORD).send('DELE 1').expect(/^\+OK/);
   assert.equal(servedBy(d).at(-1), worker);
   const code = d.stop('SIGTERM');
   await idle.expect(/^-ERR \[SYS\/TEMP\] /).expectClosed();
+  await holder.expect(/^-ERR \[SYS\/TEMP\] /).expectClosed();
   assert.equal(await code, 0);
   assert.throws(() => process.kill(worker, 0), /ESRCH/, 'the worker is gone');
+  await waitForMailbox(dir, ANN, 1);
 });

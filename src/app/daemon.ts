@@ -22,13 +22,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import type { HandOff } from '../proto/index.js';
+import type { AuthThrottle, HandOff } from '../proto/index.js';
 import type { Store } from '../store/index.js';
 import type { Config, ListenAddress, ServiceName } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { dropPrivileges, resolveRunAs } from './privileges.js';
 import { loadTls, type TlsMaterial } from './tls.js';
-import { Pop3Workers, type SharedThrottle } from './pop3-workers.js';
+import { Pop3Workers } from './pop3-workers.js';
 import { ConfigError } from './config.js';
 import { assertNoServer, ControlSocketError, controlSocketPath, startControlServer, type ControlServer } from './control.js';
 import {
@@ -118,12 +118,13 @@ interface Listener {
   listen(port: number, host: string): Promise<AddressInfo>;
   setTls(tls: { key: string; cert: string }): void;
   setHandOff(h: HandOff | null): void;
+  readonly connections: number;
   close(opts: { deadlineMs?: number }): Promise<void>;
 }
 
 type Started = Map<ServiceName, { server: Listener; address: AddressInfo }>;
 
-async function listenAll(config: Config, store: Store, mta: Mta, tls: TlsMaterial, log: Logger, throttle: SharedThrottle): Promise<Started> {
+async function listenAll(config: Config, store: Store, mta: Mta, tls: TlsMaterial, log: Logger, throttle: AuthThrottle): Promise<Started> {
   const started: Started = new Map();
   const pop3 = buildPop3Backend(store, log);
   const services: [ServiceName, () => Listener][] = [];
@@ -179,10 +180,12 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
       await dropPrivileges(runAs, config.dataDir);
       log.info({ user: runAs.name, uid: runAs.uid }, 'dropped privileges');
     }
-    if (config.pop3.processes > 1) {
+    if (config.pop3.processes > 1 && POP3_SERVICES.some((s) => servers.has(s))) {
       const pool = (workers = new Pop3Workers(config.pop3.processes - 1, config, tls, throttle, log.child({ svc: 'pop3-workers' })));
       pool.start();
-      for (const s of POP3_SERVICES) servers.get(s)?.server.setHandOff(pool.handOff(s));
+      // This process's POP3 sessions, on every POP3 listener: a worker gets a connection when it has fewer.
+      const here = (): number => POP3_SERVICES.reduce((n, s) => n + (servers.get(s)?.server.connections ?? 0), 0);
+      for (const s of POP3_SERVICES) servers.get(s)?.server.setHandOff(pool.handOff(s, here));
     }
     const pop3Workers = workers;
     const runner = mta.runner;

@@ -4,18 +4,20 @@
  *
  * Guarantees:
  * - It takes nothing from the command line: the server sends the configuration and the certificate over IPC (the
- *   worker runs after the server dropped its privileges and may not read the key file).
- * - Every connection it is handed is reported `closed` once its socket closes, so the server's limits count it.
+ *   worker runs after the server dropped its privileges and may not read the key file). Messages that arrive while
+ *   it starts are kept and handled, in order, once it is ready.
+ * - Each connection it is handed is acknowledged (`took`) at once, and reported `closed` when its session ends, so
+ *   the server's limits count it.
  * - `stop` drains its sessions like the server's own listeners (LineServer.close) and closes the store (which
- *   releases its maildrop locks); so does SIGTERM. SIGINT and SIGHUP, which a terminal sends to every process of
- *   the group, are the server process's to act on. When the server process goes away (its IPC channel closes),
- *   the worker exits at once: its sessions end without UPDATE, deleting nothing.
+ *   releases its maildrop locks); so does SIGTERM, after telling the server to send no more. SIGINT and SIGHUP,
+ *   which a terminal sends to every process of the group, are the server process's to act on. When the server
+ *   process goes away (its IPC channel closes), the worker exits at once: its sessions end without UPDATE,
+ *   deleting nothing.
  */
 import type { Socket } from 'node:net';
 import { createLogger } from './log.js';
 import type { FromWorker, ToWorker } from './pop3-workers.js';
-import { SharedThrottle } from './pop3-workers.js';
-import { buildPop3Backend, buildPop3Server, openStore, POP3_SERVICES } from './wiring.js';
+import { buildPop3Backend, buildPop3Server, newAuthThrottle, openStore, POP3_SERVICES } from './wiring.js';
 
 /** Sends a message to the server process (nothing when it is gone: the worker is exiting then). */
 function tell(m: FromWorker): void {
@@ -32,27 +34,32 @@ function tell(m: FromWorker): void {
  */
 export async function runPop3Worker(): Promise<number> {
   if (!process.send) throw new Error('pop3-worker: start it with `postroom start` (pop3.processes), not by hand');
-  // The server process's exit ends this one (no session can commit without its listeners' limits anyway).
+  // The server process's exit ends this one: no connection can come, and no session outlives its server.
   const orphaned = (): never => process.exit(1);
   process.once('disconnect', orphaned);
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
-  const init = await new Promise<Extract<ToWorker, { t: 'init' }>>((resolve) => {
-    const first = (m: ToWorker): void => {
-      if (m.t !== 'init') return;
-      process.off('message', first);
-      resolve(m);
-    };
-    process.on('message', first);
+  // One listener from the start: what arrives before the worker is ready waits here (a stop, a certificate …).
+  const early: [ToWorker, unknown][] = [];
+  let handle: ((m: ToWorker, h: unknown) => void) | null = null;
+  let initialized!: (m: Extract<ToWorker, { t: 'init' }>) => void;
+  const init = new Promise<Extract<ToWorker, { t: 'init' }>>((resolve) => (initialized = resolve));
+  process.on('message', (m: ToWorker, h: unknown) => {
+    if (handle) handle(m, h);
+    else if (m.t === 'init') initialized(m);
+    else early.push([m, h]);
   });
+
+  const first = await init;
   // This process serves what it is handed and hands nothing on.
-  const config = { ...init.config, pop3: { ...init.config.pop3, processes: 1 } };
+  const config = { ...first.config, pop3: { ...first.config.pop3, processes: 1 } };
   const log = createLogger({ level: config.logLevel }).child({ svc: 'pop3-worker' });
   const store = await openStore(config, { create: false });
-  const throttle = new SharedThrottle({ maxFailures: config.smtp.authLockoutFailures, windowMs: config.smtp.authLockoutWindowMs });
+  const throttle = newAuthThrottle(config);
+  throttle.addFailures(first.failures);
   throttle.publish = (ip) => tell({ t: 'auth-fail', ip });
   const backend = buildPop3Backend(store, log);
-  const servers = new Map(POP3_SERVICES.filter((s) => config.listen[s]).map((s) => [s, buildPop3Server(s, config, backend, init.tls, log, throttle)] as const));
+  const servers = new Map(POP3_SERVICES.filter((s) => config.listen[s]).map((s) => [s, buildPop3Server(s, config, backend, first.tls, log, throttle)] as const));
 
   let stopping: Promise<void> | null = null;
   const stop = (deadlineMs: number): Promise<void> =>
@@ -78,11 +85,15 @@ export async function runPop3Worker(): Promise<number> {
         },
       );
     };
-    process.on('SIGTERM', () => finish(config.shutdownTimeoutMs));
-    process.on('message', (m: ToWorker, handle: unknown) => {
+    process.on('SIGTERM', () => {
+      tell({ t: 'stopping' });
+      finish(config.shutdownTimeoutMs);
+    });
+    handle = (m, h) => {
       switch (m.t) {
         case 'conn': {
-          const socket = handle as Socket | undefined;
+          const socket = h as Socket | undefined;
+          tell({ t: 'took', id: m.id });
           const closed = (): void => tell({ t: 'closed', id: m.id });
           const server = servers.get(m.service);
           if (socket && server) return server.adopt(socket, closed);
@@ -99,7 +110,8 @@ export async function runPop3Worker(): Promise<number> {
         case 'init':
           return;
       }
-    });
+    };
+    for (const [m, h] of early.splice(0)) handle(m, h);
     tell({ t: 'ready' });
   });
 }

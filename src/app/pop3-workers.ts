@@ -1,8 +1,12 @@
 /**
  * POP3 worker processes (`pop3.processes` > 1): the server process starts `processes − 1` workers (`postroom
- * pop3-worker`, pop3-worker.ts), and its POP3 listeners hand each new connection to the next process in turn,
- * itself included, so sessions use more than one core (one event loop is one core; Dovecot runs a process per
- * connection).
+ * pop3-worker`, pop3-worker.ts), and its POP3 listeners hand each new connection to the process with the fewest
+ * open POP3 connections, the server itself when it has no more than any worker, so concurrent sessions use more
+ * than one core (one event loop is one core; Dovecot runs a process per connection).
+ *
+ * Why the fewest connections and not each in turn: a lone session stays in the server process, whose code the
+ * JIT has compiled for the sessions before it; measured with bench:pop3 (2 processes, in turn), a single session's
+ * RETR rows fell 4–6 % behind a single process, its code half as warm in each.
  *
  * Why workers that own whole sessions: a POP3 session is its own work from login to QUIT, and the store already
  * serves several processes at once (the admin CLI writes while the server runs): each worker opens it as its own
@@ -10,77 +14,70 @@
  * that holds it, so a second session on the same maildrop gets `-ERR [IN-USE]` whichever process it lands on.
  *
  * Guarantees:
- * - A connection is handed over before a byte of it is read (LineServer pauses new sockets). It stays counted in
- *   the listener's limits until the worker reports it closed, or the worker exits.
- * - One login lockout for all processes: a failure counted anywhere is sent to every other process.
- * - `setTls()` reaches every worker (SIGHUP). A worker that is not ready (starting, restarting) gets no connection.
- * - A worker that exits while the server runs is started again after `RESTART_DELAY_MS`; its sessions are cut
- *   off (nothing deleted: only QUIT commits), and the maildrop locks it held are taken over by the next login once
- *   its process is gone (the store's instance check).
+ * - A connection is handed over before a byte of it is read (LineServer pauses new sockets). The server keeps its
+ *   copy of the socket until the worker says it took it (`took`), and closes it then; a connection whose worker
+ *   went away before that is closed here. It stays counted in the listener's limits until the worker reports it
+ *   `closed`, or the worker exits.
+ * - One login lockout for all processes: a failure counted anywhere is sent to every other process, and a worker
+ *   that starts gets the failures within the window.
+ * - `setTls()` reaches every worker (SIGHUP). A worker that is not ready (starting, stopping) gets no connection.
+ * - A worker that exits (or cannot be started) while the server runs is started again, after 1 s, doubling up to
+ *   1 min while it keeps failing; its sessions are cut off (nothing deleted: only QUIT commits), and the maildrop
+ *   locks it held are taken over by the next login once its process is gone (the store's instance check).
  * - `stop()`: every worker drains as the server's own listeners do, within the deadline, then gets SIGKILL.
  *   A worker whose server process goes away exits at once (its IPC channel closes).
+ * Limits: a worker that hangs keeps its share of new connections (no liveness check; the connection limits bound
+ * what waits on it).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AuthThrottle, type AuthThrottleOptions, type HandOff, type Logger } from '../proto/index.js';
+import type { AuthThrottle, HandOff, Logger } from '../proto/index.js';
 import type { Config } from './config.js';
 import type { Pop3Service } from './wiring.js';
 
 /** Messages from the server process to a worker (a `conn` carries the socket as its handle). */
 export type ToWorker =
-  | { readonly t: 'init'; readonly config: Config; readonly tls: { readonly key: string; readonly cert: string } }
+  | { readonly t: 'init'; readonly config: Config; readonly tls: Tls; readonly failures: [string, number[]][] }
   | { readonly t: 'conn'; readonly id: number; readonly service: Pop3Service }
   | { readonly t: 'auth-fail'; readonly ip: string }
   | { readonly t: 'tls'; readonly key: string; readonly cert: string }
   | { readonly t: 'stop'; readonly deadlineMs: number };
 
 /** Messages from a worker to the server process. */
-export type FromWorker = { readonly t: 'ready' } | { readonly t: 'closed'; readonly id: number } | { readonly t: 'auth-fail'; readonly ip: string };
+export type FromWorker =
+  | { readonly t: 'ready' }
+  | { readonly t: 'took'; readonly id: number }
+  | { readonly t: 'closed'; readonly id: number }
+  | { readonly t: 'auth-fail'; readonly ip: string }
+  | { readonly t: 'stopping' };
 
-/** Wait before a worker that exited is started again. */
-const RESTART_DELAY_MS = 1000;
+type Tls = { readonly key: string; readonly cert: string };
+
+/** Wait before starting again a worker that exited; doubled while workers keep failing, up to the maximum. */
+const RESTART_MIN_MS = 1000;
+const RESTART_MAX_MS = 60_000;
+/** A worker ready this long before it exited resets the wait (it was not failing at start). */
+const HEALTHY_MS = 60_000;
 /** Time a stopping worker has past the shutdown deadline (closing its store) before SIGKILL. */
 const STOP_GRACE_MS = 5000;
-
-/**
- * The login lockout of one process that shares its failures with the others: `fail` (a failure here) is also
- * published; `failedElsewhere` counts one another process published.
- */
-export class SharedThrottle extends AuthThrottle {
-  /** Where a failure counted here goes (set once the other processes exist). */
-  publish: ((ip: string) => void) | null = null;
-
-  constructor(opts: AuthThrottleOptions) {
-    super(opts);
-  }
-
-  override fail(ip: string): void {
-    super.fail(ip);
-    this.publish?.(ip);
-  }
-
-  /** Counts a failure another process saw. */
-  failedElsewhere(ip: string): void {
-    super.fail(ip);
-  }
-}
 
 interface Worker {
   readonly child: ChildProcess;
   ready: boolean;
-  /** Connections handed to it and not yet closed: id → releases its place in the listener's limits. */
-  readonly open: Map<number, () => void>;
+  readyAt: number;
+  gone: boolean;
+  /** Connections handed to it and not closed yet: their place in the limits, and the server's copy until `took`. */
+  readonly open: Map<number, { readonly release: () => void; socket: Socket | null }>;
 }
 
 /** The workers of one server process. */
 export class Pop3Workers {
   readonly #workers: (Worker | null)[];
-  #turn = 0;
   #nextId = 0;
   #stopping = false;
-  #tls: { key: string; cert: string };
+  #restartMs = RESTART_MIN_MS;
+  #tls: Tls;
 
   /**
    * @param count workers to run (`pop3.processes − 1`)
@@ -95,8 +92,8 @@ export class Pop3Workers {
   constructor(
     count: number,
     private readonly config: Config,
-    tls: { key: string; cert: string },
-    private readonly throttle: SharedThrottle,
+    tls: Tls,
+    private readonly throttle: AuthThrottle,
     private readonly log: Logger,
   ) {
     this.#workers = new Array<Worker | null>(count).fill(null);
@@ -111,72 +108,122 @@ export class Pop3Workers {
 
   #spawn(slot: number): void {
     const script = fileURLToPath(new URL('../../../bin/postroom.js', import.meta.url));
-    // The server's own node options (the executable's first line), not a test runner's.
+    // The server's own node options (the executable's first line), not those of a test runner that started it.
     const execArgv = process.execArgv.filter((a) => /^--(v8-pool-size|max-semi-space-size|max-old-space-size)=/.test(a));
-    const child = fork(path.resolve(script), ['pop3-worker'], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const w: Worker = { child, ready: false, open: new Map() };
+    let child: ChildProcess;
+    try {
+      child = fork(script, ['pop3-worker'], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'pop3 worker: cannot start it');
+      this.#workers[slot] = null;
+      return this.#restartLater(slot, null);
+    }
+    const w: Worker = { child, ready: false, readyAt: 0, gone: false, open: new Map() };
     this.#workers[slot] = w;
     child.on('message', (m: FromWorker) => this.#onMessage(w, m));
-    child.on('error', (err) => this.log.error({ err: err.message, worker: child.pid }, 'pop3 worker: IPC error'));
-    child.once('exit', (code, signal) => {
-      w.ready = false;
-      for (const release of w.open.values()) release();
-      w.open.clear();
-      if (this.#stopping) return;
-      this.log.error({ worker: child.pid, code, signal }, 'pop3 worker exited; starting another');
-      setTimeout(() => {
-        if (!this.#stopping && this.#workers[slot] === w) this.#spawn(slot);
-      }, RESTART_DELAY_MS).unref();
+    // A process that could not be started emits 'error' and no 'exit'; an IPC error is followed by the exit.
+    child.on('error', (err) => {
+      this.log.error({ err: err.message, worker: child.pid }, 'pop3 worker: error');
+      if (child.pid === undefined) this.#gone(slot, w);
     });
-    child.send({ t: 'init', config: this.config, tls: this.#tls } satisfies ToWorker);
+    child.once('exit', (code, signal) => {
+      if (!this.#stopping) this.log.error({ worker: child.pid, code, signal }, 'pop3 worker exited; starting another');
+      this.#gone(slot, w);
+    });
+    if (child.connected) child.send({ t: 'init', config: this.config, tls: this.#tls, failures: this.throttle.recentFailures() } satisfies ToWorker);
+  }
+
+  /** A worker is gone: its connections leave the limits (the unread ones are closed), and another starts later. */
+  #gone(slot: number, w: Worker): void {
+    if (w.gone) return;
+    w.gone = true;
+    w.ready = false;
+    for (const c of w.open.values()) {
+      c.socket?.destroy();
+      c.release();
+    }
+    w.open.clear();
+    if (w.readyAt > 0 && Date.now() - w.readyAt >= HEALTHY_MS) this.#restartMs = RESTART_MIN_MS;
+    this.#restartLater(slot, w);
+  }
+
+  #restartLater(slot: number, w: Worker | null): void {
+    if (this.#stopping) return;
+    const wait = this.#restartMs;
+    this.#restartMs = Math.min(RESTART_MAX_MS, wait * 2);
+    setTimeout(() => {
+      if (!this.#stopping && this.#workers[slot] === w) this.#spawn(slot);
+    }, wait).unref();
   }
 
   #onMessage(w: Worker, m: FromWorker): void {
     switch (m.t) {
       case 'ready':
         w.ready = !this.#stopping;
+        w.readyAt = Date.now();
         this.log.info({ worker: w.child.pid }, 'pop3 worker ready');
         return;
+      case 'took': {
+        const c = w.open.get(m.id);
+        c?.socket?.destroy(); // the worker has its own descriptor now; the connection stays open
+        if (c) c.socket = null;
+        return;
+      }
       case 'closed':
-        w.open.get(m.id)?.();
+        w.open.get(m.id)?.release();
         w.open.delete(m.id);
         return;
       case 'auth-fail':
         this.throttle.failedElsewhere(m.ip);
         this.#broadcast({ t: 'auth-fail', ip: m.ip }, w);
         return;
+      case 'stopping': // stopped on its own (SIGTERM to it alone): no new connection for it
+        w.ready = false;
+        return;
     }
   }
 
   #broadcast(m: ToWorker, except?: Worker): void {
-    for (const w of this.#workers) if (w && w !== except && w.child.connected) w.child.send(m);
+    for (const w of this.#workers) if (w && w !== except && !w.gone && w.child.connected) w.child.send(m);
   }
 
   /**
-   * The LineServer hand-off of one POP3 service: every `processes`-th connection stays in this process, the others
-   * go to the ready workers in turn.
+   * The LineServer hand-off of one POP3 service: a connection goes to the ready worker with the fewest open
+   * connections when it has fewer than this process (`here()`: its POP3 sessions, every service), else it stays.
    */
-  handOff(service: Pop3Service): HandOff {
+  handOff(service: Pop3Service, here: () => number): HandOff {
     return (socket: Socket, closed: () => void): boolean => {
-      this.#turn = (this.#turn + 1) % (this.#workers.length + 1);
-      const w = this.#turn === 0 ? null : this.#workers[this.#turn - 1];
-      if (!w?.ready || !w.child.connected) return false;
+      const w = this.#leastBusy(here());
+      if (!w) return false;
       const id = ++this.#nextId;
-      w.open.set(id, closed);
-      w.child.send({ t: 'conn', id, service } satisfies ToWorker, socket, (err) => {
-        if (!err) return;
-        // The worker went away in the meantime: the client is cut off before its greeting.
+      const entry = { release: closed, socket: socket as Socket | null };
+      w.open.set(id, entry);
+      // keepOpen: this copy stays until the worker says it took the socket, so it can be closed if the worker dies first.
+      w.child.send({ t: 'conn', id, service } satisfies ToWorker, socket, { keepOpen: true }, (err) => {
+        if (!err || !w.open.has(id)) return;
         this.log.warn({ worker: w.child.pid, err: err.message }, 'pop3 worker: hand-off failed');
         w.open.delete(id);
+        entry.socket?.destroy();
         closed();
-        socket.destroy();
       });
       return true;
     };
   }
 
+  /** The ready worker with the fewest open connections, if it has fewer than `here`; else null. */
+  #leastBusy(here: number): Worker | null {
+    let best: Worker | null = null;
+    let fewest = here;
+    for (const w of this.#workers) {
+      if (!w?.ready || w.gone || !w.child.connected || w.open.size >= fewest) continue;
+      best = w;
+      fewest = w.open.size;
+    }
+    return best;
+  }
+
   /** Hands a new certificate to every worker (for new connections and STLS, as LineServer.setTls). */
-  setTls(tls: { key: string; cert: string }): void {
+  setTls(tls: Tls): void {
     this.#tls = { key: tls.key, cert: tls.cert };
     this.#broadcast({ t: 'tls', ...this.#tls });
   }
@@ -186,7 +233,7 @@ export class Pop3Workers {
     this.#stopping = true;
     await Promise.all(
       this.#workers.map(async (w) => {
-        if (!w || w.child.exitCode !== null || w.child.signalCode !== null) return;
+        if (!w || w.gone || w.child.exitCode !== null || w.child.signalCode !== null) return;
         w.ready = false;
         const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
         if (w.child.connected) w.child.send({ t: 'stop', deadlineMs } satisfies ToWorker);

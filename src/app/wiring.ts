@@ -28,8 +28,7 @@ import {
 } from '../mta/index.js';
 import { connect } from '../smtp/client/index.js';
 import { openSqliteStore, verifyPassword, type Store } from '../store/index.js';
-import type { AuthThrottle } from '../proto/index.js';
-import { SharedThrottle } from './pop3-workers.js';
+import { AuthThrottle } from '../proto/index.js';
 import { SmtpServer, type SmtpBackend } from '../smtp/server/index.js';
 import { Pop3Server, type Pop3Backend } from '../pop3/server/index.js';
 import { createMaildropBackend } from '../maildrop/index.js';
@@ -228,8 +227,8 @@ export function buildMta(store: Store, config: Config, log: Logger, now: () => D
  * One AUTH lockout shared by every listener (a guesser cannot switch ports to get more tries), and with the POP3
  * worker processes when there are some (pop3-workers.ts).
  */
-export function newAuthThrottle(config: Config): SharedThrottle {
-  return new SharedThrottle({ maxFailures: config.smtp.authLockoutFailures, windowMs: config.smtp.authLockoutWindowMs });
+export function newAuthThrottle(config: Config): AuthThrottle {
+  return new AuthThrottle({ maxFailures: config.smtp.authLockoutFailures, windowMs: config.smtp.authLockoutWindowMs });
 }
 
 /**

@@ -26,3 +26,28 @@ test('AuthThrottle counts IPv6 clients by /64 and forgets the oldest client past
   assert.equal(t.locked('2001:db8::1'), false);
   assert.equal(t.locked('192.0.2.2'), true);
 });
+
+test('AuthThrottle shared by processes: fail() publishes, failedElsewhere() counts without publishing, recentFailures() seeds a new one', () => {
+  let now = 1_000_000;
+  const opts = { maxFailures: 2, windowMs: 60_000, now: () => now };
+  const here = new AuthThrottle(opts);
+  const there = new AuthThrottle(opts);
+  const sent: string[] = [];
+  here.publish = (ip) => {
+    sent.push(ip);
+    there.failedElsewhere(ip);
+  };
+  there.publish = () => assert.fail('failedElsewhere must not publish');
+  here.fail('192.0.2.1');
+  assert.deepEqual(sent, ['192.0.2.1']);
+  assert.equal(there.locked('192.0.2.1'), false);
+  there.failedElsewhere('192.0.2.1');
+  assert.equal(there.locked('192.0.2.1'), true, 'one failure from each process reaches the limit');
+  now += 1000;
+  const late = new AuthThrottle(opts); // a process started later
+  late.addFailures(there.recentFailures());
+  assert.equal(late.locked('192.0.2.1'), true);
+  now += 60_000; // the failures leave the window in the new process as they do in the old one
+  assert.equal(late.locked('192.0.2.1'), false);
+  assert.deepEqual(late.recentFailures(), []);
+});

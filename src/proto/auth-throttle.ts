@@ -4,6 +4,9 @@
  * window. Time comes from an injected clock, so tests need not sleep.
  *
  * Limits: remembers at most `maxClients` keys; past that, the key seen longest ago is forgotten first.
+ * Several processes keep one lockout (POP3 worker processes, app/pop3-workers.ts) by sending each other their
+ * failures: `publish` sends each failure counted here, `failedElsewhere` counts one received, and `failures()` /
+ * `addFailures()` give a process that starts later the failures within the window.
  */
 import { clientKey } from './client-key.js';
 
@@ -26,6 +29,8 @@ export class AuthThrottle {
   private readonly windowMs: number;
   private readonly now: () => number;
   private readonly maxClients: number;
+  /** Where each failure counted by `fail` is also sent (the other processes' lockouts); none by default. */
+  publish: ((ip: string) => void) | null = null;
 
   constructor(opts: AuthThrottleOptions = {}) {
     this.maxFailures = opts.maxFailures ?? 10;
@@ -56,11 +61,34 @@ export class AuthThrottle {
     return this.recent(clientKey(ip)).length >= this.maxFailures;
   }
 
-  /** Records one failure from `ip`. */
+  /** Records one failure from `ip`, and publishes it. */
   fail(ip: string): void {
-    const key = clientKey(ip);
+    this.record(clientKey(ip), [this.now()]);
+    this.publish?.(ip);
+  }
+
+  /** Records a failure from `ip` that another process counted (not published again). */
+  failedElsewhere(ip: string): void {
+    this.record(clientKey(ip), [this.now()]);
+  }
+
+  /** The failures within the window, per client key, oldest client first. */
+  recentFailures(): [key: string, times: number[]][] {
+    return [...this.failures.keys()].flatMap((k) => {
+      const list = this.recent(k);
+      return list.length > 0 ? [[k, list] as [string, number[]]] : [];
+    });
+  }
+
+  /** Adds the failures another process's `recentFailures()` gave (a process that starts later). */
+  addFailures(entries: readonly (readonly [key: string, times: readonly number[]])[]): void {
+    for (const [key, times] of entries) this.record(key, times);
+  }
+
+  private record(key: string, times: readonly number[]): void {
     const list = this.recent(key);
-    list.push(this.now());
+    list.push(...times);
+    list.sort((a, b) => a - b);
     this.failures.delete(key); // re-insert: Map order is the eviction order
     this.failures.set(key, list.slice(-this.maxFailures));
     if (this.failures.size > this.maxClients) {

@@ -184,10 +184,13 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
     const implicitTls = this.implicitTls && this.secure !== null;
     const stream = implicitTls ? new TLSSocket(socket, { isServer: true, secureContext: this.secure! }) : socket;
     if (stream !== socket) stream.on('error', (err) => this.log.info({ err: err.message, remote }, 'TLS error'));
-    if (this.shutting) return this.refuse(stream, this.replies.shuttingDown());
+    // A paused plain socket is read from now on: by its connection, or read and dropped after a refusal (closing with
+    // unread bytes would reset the connection and could lose the refusal). A TLS socket reads by itself.
+    const resume = this.paused && stream === socket ? () => socket.resume() : () => {};
+    if (this.shutting) return this.refuse(stream, this.replies.shuttingDown(), resume);
     if (!release) {
       this.log.warn({ remote }, 'Connection refused: too many connections');
-      return this.refuse(stream, this.replies.tooManyConnections());
+      return this.refuse(stream, this.replies.tooManyConnections(), resume);
     }
     const conn = this.open(stream, {
       remote,
@@ -196,8 +199,7 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
       localPort: socket.localPort ?? 0,
       tls: implicitTls,
     });
-    // A paused plain socket is read from now on: its connection listens to it (a TLS socket reads by itself).
-    if (this.paused && stream === socket) socket.resume();
+    resume();
     this.conns.add(conn);
     const run = runSession(conn, this.commands).finally(() => {
       release();
@@ -208,8 +210,9 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
   }
 
   /** Sends the protocol's refusal in place of the greeting and closes; a client that does not close is cut off after 2 s. */
-  private refuse(stream: Socket | TLSSocket, err: E): void {
+  private refuse(stream: Socket | TLSSocket, err: E, resume: () => void): void {
     stream.end(this.replies.format(err));
+    resume();
     setTimeout(() => stream.destroy(), 2000).unref();
   }
 
@@ -247,7 +250,15 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
       if (!(await settled(Math.min(2000, Math.max(100, deadlineMs))))) for (const c of this.conns) c.destroy();
     }
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // With connections handed to other processes, net.Server waits for those processes to close them; a process
+    // killed meanwhile may never answer, so the wait is bounded.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, deadlineMs) + 10_000).unref();
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
 

@@ -31,6 +31,12 @@ function parse(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Liveness of an instance whose file exists but could not be read: by its process alone (the safe side). */
+function unreadableAlive(name: string): boolean {
+  const pid = parse(name);
+  return pid !== undefined && pidAlive(pid);
+}
+
 function aliveWith(name: string, content: string | undefined): boolean {
   const pid = parse(name);
   if (pid === undefined || content === undefined) return false;
@@ -61,9 +67,10 @@ export class Instance {
     const live: string[] = [];
     for (const name of await readdir(this.runDir)) {
       if (name === this.id) continue;
-      const content = await readFile(path.join(this.runDir, name), 'utf8').catch(() => undefined);
-      if (aliveWith(name, content)) live.push(name);
-      else await rm(path.join(this.runDir, name), { force: true });
+      const content = await readFile(path.join(this.runDir, name), 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : null));
+      // A file that cannot be read now (EMFILE, EACCES …) is not taken for a dead instance's: its process decides.
+      if (content === null ? unreadableAlive(name) : aliveWith(name, content)) live.push(name);
+      else await rm(path.join(this.runDir, name), { force: true }).catch(() => {}); // best effort: it is dead either way
     }
     return live;
   }
@@ -73,11 +80,13 @@ export class Instance {
     if (id === this.id) return true;
     const file = path.join(this.runDir, id);
     if (!existsSync(file)) return false;
-    let content: string | undefined;
+    let content: string;
     try {
       content = readFileSync(file, 'utf8');
-    } catch {
-      content = undefined;
+    } catch (err) {
+      // Gone meanwhile: dead. Unreadable now (EMFILE under load …): live while its process is, so a lock another
+      // process holds is never taken over on a read error (RFC 1939 §8: one session per maildrop).
+      return (err as NodeJS.ErrnoException).code === 'ENOENT' ? false : unreadableAlive(id);
     }
     return aliveWith(id, content);
   }
