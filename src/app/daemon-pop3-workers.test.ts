@@ -148,13 +148,12 @@ test('pop3.processes = 2: login failures counted in one process lock the client 
   const { d, pop3, worker } = await start(t, 'smtp.auth_lockout_failures = 2\n');
   const [one] = await greeted(pop3); // server
   await one.send(`USER ${ANN}`).expect(/^\+OK/).send('PASS wrong').expect(/^-ERR \[AUTH\] /);
-  // A failure reaches the other process over IPC while the client connects again (the pause is room for a loaded
-  // machine; the delivery takes well under a millisecond).
-  await new Promise((r) => setTimeout(r, 500));
+  // The failure went to the worker over IPC before the connection below (same channel, in order).
   const [two] = await greeted(pop3); // worker: it knew of the first failure, so the second reaches the limit
   await two.send(`USER ${ANN}`).expect(/^\+OK/).send('PASS wrong').expect(/^-ERR \[LOGIN-DELAY\] /).expectClosed();
   await one.send('QUIT').expect(/^\+OK/).expectClosed();
   assert.deepEqual(servedBy(d), [d.child.pid, worker]);
+  // The worker's failure reaches the server over IPC, racing the next TCP connection: room for a loaded machine.
   await new Promise((r) => setTimeout(r, 500));
   // Both processes now refuse this client at USER.
   const [holder] = await greeted(pop3); // server
@@ -172,8 +171,7 @@ test('pop3.processes = 2: SIGHUP\'s new certificate reaches the worker (POP3S an
   writeFileSync(certFile, two.cert);
   writeFileSync(keyFile, two.key);
   d.child.kill('SIGHUP');
-  await waitForLog(d, 'reloaded the TLS certificate');
-  await new Promise((r) => setTimeout(r, 200)); // the worker gets it over IPC
+  await waitForLog(d, 'reloaded the TLS certificate'); // logged after the certificate went to the worker, ahead of any connection
   const [holder] = await greeted(pop3); // server
   const [implicit] = await greeted(pop3s, true); // worker
   const [keep] = await greeted(pop3); // server (2 against 1)

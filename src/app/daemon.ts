@@ -16,8 +16,9 @@
  * second signal exits at once with code 1 (nothing acknowledged is lost: 250 was only sent after the queue commit,
  * POP3 `+OK` to QUIT only after the expunge).
  * SIGHUP reloads the TLS certificate and key for every listener.
- * With `pop3.processes` > 1, the POP3 worker processes start after the privileges are dropped, take connections
- * from the POP3 listeners in turn, get every certificate reload, and drain with the listeners (pop3-workers.ts).
+ * With `pop3.processes` > 1, the POP3 worker processes start after the privileges are dropped, take the POP3
+ * listeners' connections when they have fewer than this process, get every certificate reload, and drain with the
+ * listeners (pop3-workers.ts).
  * Limits: webmail is accepted in the configuration and printed as "not available yet".
  */
 import type { AddressInfo } from 'node:net';

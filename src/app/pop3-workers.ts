@@ -16,7 +16,8 @@
  * Guarantees:
  * - A connection is handed over before a byte of it is read (LineServer pauses new sockets). The server keeps its
  *   copy of the socket until the worker says it took it (`took`), and closes it then; a connection whose worker
- *   went away before that is closed here. It stays counted in the listener's limits until the worker reports it
+ *   went away before that, or did not take it within `TAKE_MS` (a descriptor lost in transit, a stuck worker), is
+ *   closed here. It stays counted in the listener's limits until the worker reports it
  *   `closed`, or the worker exits.
  * - One login lockout for all processes: a failure counted anywhere is sent to every other process, and a worker
  *   that starts gets the failures within the window.
@@ -59,6 +60,8 @@ const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 60_000;
 /** A worker ready this long before it exited resets the wait (it was not failing at start). */
 const HEALTHY_MS = 60_000;
+/** Time a worker has to take a connection handed to it before the server closes it. */
+const TAKE_MS = 10_000;
 /** Time a stopping worker has past the shutdown deadline (closing its store) before SIGKILL. */
 const STOP_GRACE_MS = 5000;
 
@@ -68,7 +71,14 @@ interface Worker {
   readyAt: number;
   gone: boolean;
   /** Connections handed to it and not closed yet: their place in the limits, and the server's copy until `took`. */
-  readonly open: Map<number, { readonly release: () => void; socket: Socket | null }>;
+  readonly open: Map<number, Handed>;
+}
+
+interface Handed {
+  readonly release: () => void;
+  socket: Socket | null;
+  /** Closes the server's copy if the worker does not take it in time. */
+  timer: NodeJS.Timeout | null;
 }
 
 /** The workers of one server process. */
@@ -76,7 +86,8 @@ export class Pop3Workers {
   readonly #workers: (Worker | null)[];
   #nextId = 0;
   #stopping = false;
-  #restartMs = RESTART_MIN_MS;
+  /** Per slot: the wait before its next start (doubling while its worker keeps failing). */
+  readonly #restartMs: number[];
   #tls: Tls;
 
   /**
@@ -97,6 +108,7 @@ export class Pop3Workers {
     private readonly log: Logger,
   ) {
     this.#workers = new Array<Worker | null>(count).fill(null);
+    this.#restartMs = new Array<number>(count).fill(RESTART_MIN_MS);
     this.#tls = { key: tls.key, cert: tls.cert };
     throttle.publish = (ip) => this.#broadcast({ t: 'auth-fail', ip });
   }
@@ -130,7 +142,9 @@ export class Pop3Workers {
       if (!this.#stopping) this.log.error({ worker: child.pid, code, signal }, 'pop3 worker exited; starting another');
       this.#gone(slot, w);
     });
-    if (child.connected) child.send({ t: 'init', config: this.config, tls: this.#tls, failures: this.throttle.recentFailures() } satisfies ToWorker);
+    const init: ToWorker = { t: 'init', config: this.config, tls: this.#tls, failures: this.throttle.recentFailures() };
+    // A worker that never gets its configuration would wait for it forever: it is ended, and started again.
+    if (child.connected) child.send(init, (err) => err && child.kill('SIGKILL'));
   }
 
   /** A worker is gone: its connections leave the limits (the unread ones are closed), and another starts later. */
@@ -138,19 +152,25 @@ export class Pop3Workers {
     if (w.gone) return;
     w.gone = true;
     w.ready = false;
-    for (const c of w.open.values()) {
-      c.socket?.destroy();
-      c.release();
-    }
-    w.open.clear();
-    if (w.readyAt > 0 && Date.now() - w.readyAt >= HEALTHY_MS) this.#restartMs = RESTART_MIN_MS;
+    for (const id of [...w.open.keys()]) this.#drop(w, id);
+    if (w.readyAt > 0 && Date.now() - w.readyAt >= HEALTHY_MS) this.#restartMs[slot] = RESTART_MIN_MS;
     this.#restartLater(slot, w);
+  }
+
+  /** Ends a handed connection's bookkeeping: closes the server's copy if still held, releases its place. */
+  #drop(w: Worker, id: number): void {
+    const c = w.open.get(id);
+    if (!c) return;
+    w.open.delete(id);
+    if (c.timer) clearTimeout(c.timer);
+    c.socket?.destroy();
+    c.release();
   }
 
   #restartLater(slot: number, w: Worker | null): void {
     if (this.#stopping) return;
-    const wait = this.#restartMs;
-    this.#restartMs = Math.min(RESTART_MAX_MS, wait * 2);
+    const wait = this.#restartMs[slot]!;
+    this.#restartMs[slot] = Math.min(RESTART_MAX_MS, wait * 2);
     setTimeout(() => {
       if (!this.#stopping && this.#workers[slot] === w) this.#spawn(slot);
     }, wait).unref();
@@ -165,14 +185,15 @@ export class Pop3Workers {
         return;
       case 'took': {
         const c = w.open.get(m.id);
-        c?.socket?.destroy(); // the worker has its own descriptor now; the connection stays open
-        if (c) c.socket = null;
+        if (!c) return;
+        if (c.timer) clearTimeout(c.timer);
+        c.timer = null;
+        c.socket?.destroy(); // the worker has its own descriptor now: this closes only the server's, no FIN is sent
+        c.socket = null;
         return;
       }
       case 'closed':
-        w.open.get(m.id)?.release();
-        w.open.delete(m.id);
-        return;
+        return this.#drop(w, m.id);
       case 'auth-fail':
         this.throttle.failedElsewhere(m.ip);
         this.#broadcast({ t: 'auth-fail', ip: m.ip }, w);
@@ -196,15 +217,16 @@ export class Pop3Workers {
       const w = this.#leastBusy(here());
       if (!w) return false;
       const id = ++this.#nextId;
-      const entry = { release: closed, socket: socket as Socket | null };
-      w.open.set(id, entry);
+      const timer = setTimeout(() => {
+        this.log.warn({ worker: w.child.pid }, 'pop3 worker: a connection handed to it was not taken; closed');
+        this.#drop(w, id);
+      }, TAKE_MS).unref();
+      w.open.set(id, { release: closed, socket, timer });
       // keepOpen: this copy stays until the worker says it took the socket, so it can be closed if the worker dies first.
       w.child.send({ t: 'conn', id, service } satisfies ToWorker, socket, { keepOpen: true }, (err) => {
         if (!err || !w.open.has(id)) return;
         this.log.warn({ worker: w.child.pid, err: err.message }, 'pop3 worker: hand-off failed');
-        w.open.delete(id);
-        entry.socket?.destroy();
-        closed();
+        this.#drop(w, id);
       });
       return true;
     };

@@ -5,8 +5,8 @@
  *
  * Limits: remembers at most `maxClients` keys; past that, the key seen longest ago is forgotten first.
  * Several processes keep one lockout (POP3 worker processes, app/pop3-workers.ts) by sending each other their
- * failures: `publish` sends each failure counted here, `failedElsewhere` counts one received, and `failures()` /
- * `addFailures()` give a process that starts later the failures within the window.
+ * failures: `publish` sends each failure counted here, `failedElsewhere` counts one received, and `recentFailures()`
+ * / `addFailures()` give a process that starts later the failures within the window.
  */
 import { clientKey } from './client-key.js';
 

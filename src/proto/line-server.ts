@@ -186,7 +186,7 @@ export abstract class LineServer<S extends string, C extends LineConn<S>, E exte
     if (stream !== socket) stream.on('error', (err) => this.log.info({ err: err.message, remote }, 'TLS error'));
     // A paused plain socket is read from now on: by its connection, or read and dropped after a refusal (closing with
     // unread bytes would reset the connection and could lose the refusal). A TLS socket reads by itself.
-    const resume = this.paused && stream === socket ? () => socket.resume() : () => {};
+    const resume = (this.paused || adopted) && stream === socket ? () => socket.resume() : () => {};
     if (this.shutting) return this.refuse(stream, this.replies.shuttingDown(), resume);
     if (!release) {
       this.log.warn({ remote }, 'Connection refused: too many connections');

@@ -28,5 +28,10 @@ test('Instance: a registration that cannot be read is live while its process is 
   mkdirSync(path.join(me.runDir, unreadableDead));
   assert.equal(me.isLive(unreadableLive), true);
   assert.equal(me.isLive(unreadableDead), false);
+  // With this process's pid but not registered by it: a killed process's whose pid this one now has.
+  const stale = `${process.pid}.0123abcd`;
+  mkdirSync(path.join(me.runDir, stale));
+  assert.equal(me.isLive(stale), false);
+  assert.equal(me.isLive(me.id), true);
   assert.deepEqual(await me.others(), [unreadableLive]);
 });

@@ -11,7 +11,7 @@
  * only delays collection (the safe side).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -31,10 +31,17 @@ function parse(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Liveness of an instance whose file exists but could not be read: by its process alone (the safe side). */
+/** The instances this process registered (and has not unregistered). */
+const ours = new Set<string>();
+
+/**
+ * Liveness of an instance whose file exists but could not be read: by its process alone (the safe side); with our
+ * own pid, only an instance this process registered is live (another is a killed process's whose pid we have).
+ */
 function unreadableAlive(name: string): boolean {
   const pid = parse(name);
-  return pid !== undefined && pidAlive(pid);
+  if (pid === undefined) return false;
+  return pid === process.pid ? ours.has(name) : pidAlive(pid);
 }
 
 function aliveWith(name: string, content: string | undefined): boolean {
@@ -59,6 +66,7 @@ export class Instance {
     await mkdir(runDir, { recursive: true });
     const id = `${process.pid}.${randomBytes(6).toString('hex')}`;
     await writeFile(path.join(runDir, id), String(startedAt), { flag: 'wx' });
+    ours.add(id);
     return new Instance(runDir, id);
   }
 
@@ -79,7 +87,6 @@ export class Instance {
   isLive(id: string): boolean {
     if (id === this.id) return true;
     const file = path.join(this.runDir, id);
-    if (!existsSync(file)) return false;
     let content: string;
     try {
       content = readFileSync(file, 'utf8');
@@ -94,5 +101,6 @@ export class Instance {
   /** Removes the registration (on close). */
   async unregister(): Promise<void> {
     await rm(path.join(this.runDir, this.id), { force: true });
+    ours.delete(this.id);
   }
 }
