@@ -260,7 +260,7 @@ async function main(work: string): Promise<void> {
     const header = [
       `${machineLine(START_NODE_ARGS)}; ` +
         `load average ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end (1, 5, 15 min).`,
-      `postroom runs with pop3.processes = ${pop3Processes} (BENCH_POP3_PROCESSES; default one per core): its POP3 connections go to its processes in turn. ` +
+      `postroom runs with pop3.processes = ${pop3Processes} (BENCH_POP3_PROCESSES, default 1)${pop3Processes > 1 ? ': a new connection goes to the process with the fewest' : ''}; ` +
         `Dovecot runs a pop3 process per connection.`,
       `Maildrops: big ${users.big.messages.toLocaleString('en-US')} × ${users.big.bytes} octets; huge ${users.huge.messages} × ${users.huge.bytes / MiB} MiB; ` +
         `${users.many.length} users × ${sizes.perUser} × ${sizes.smallBytes} octets; ${users.login.length} login users × ${sizes.loginMessages} × ${sizes.smallBytes} octets (CRLF, the same bytes on both servers).`,
