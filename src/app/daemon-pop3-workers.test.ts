@@ -196,3 +196,22 @@ test('pop3.processes = 2: SIGTERM tells a session in the worker that the server 
   assert.throws(() => process.kill(worker, 0), /ESRCH/, 'the worker is gone');
   await waitForMailbox(dir, ANN, 1);
 });
+
+test('pop3.processes = 2: a worker stopped alone (SIGTERM to it) drains its sessions, gets no new connection, and is started again', async (t) => {
+  const { d, pop3, worker } = await start(t);
+  const [holder] = await greeted(pop3); // server
+  const idle = Pop3Script.open(pop3);
+  await idle.login(ANN, PASSWORD).send('DELE 1').expect(/^\+OK/);
+  assert.equal(servedBy(d).at(-1), worker);
+  process.kill(worker, 'SIGTERM');
+  await idle.expect(/^-ERR \[SYS\/TEMP\] /).expectClosed();
+  const [meanwhile] = await greeted(pop3); // the worker is stopping or gone: the server takes it
+  assert.equal(servedBy(d).at(-1), d.child.pid);
+  await meanwhile.send(`USER ${ANN}`).expect(/^\+OK/).send(`PASS ${PASSWORD}`).expect(/^\+OK /).send('STAT').expect(/^\+OK 1 /);
+  await meanwhile.send('QUIT').expect(/^\+OK/).expectClosed();
+  const [, again] = await waitForLog(d, 'pop3 worker ready', 2);
+  const s = Pop3Script.open(pop3); // the new worker: the server still holds `holder`
+  await s.login(ANN, PASSWORD).send('QUIT').expect(/^\+OK/).expectClosed();
+  assert.equal(servedBy(d).at(-1), Number(again!['worker']));
+  await holder.send('QUIT').expect(/^\+OK/).expectClosed();
+});
