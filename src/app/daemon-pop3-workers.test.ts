@@ -1,5 +1,6 @@
 import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -7,6 +8,7 @@ import { runCli, tempDir } from '../testing/app-cli.js';
 import { startDaemonChild, type DaemonChild } from '../testing/app-daemon.js';
 import { Pop3Script } from '../testing/pop3-client.js';
 import { messageText, sendOverSmtp, waitForMailbox } from '../testing/pop3-daemon.js';
+import { repoRoot } from '../testing/peers.js';
 import { generateSelfSigned } from './tls.js';
 
 const USERS = ['ann@example.test', 'bob@example.test', 'cat@example.test'] as const;
@@ -214,4 +216,10 @@ test('pop3.processes = 2: a worker stopped alone (SIGTERM to it) drains its sess
   await s.login(ANN, PASSWORD).send('QUIT').expect(/^\+OK/).expectClosed();
   assert.equal(servedBy(d).at(-1), Number(again!['worker']));
   await holder.send('QUIT').expect(/^\+OK/).expectClosed();
+});
+
+test('postroom pop3-worker run by hand (no server process behind it) says what it is and exits 2', () => {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'postroom.js'), 'pop3-worker'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, 'postroom: pop3-worker is started by `postroom start` when pop3.processes is more than 1; it is not run by hand\n');
 });

@@ -33,7 +33,6 @@ function tell(m: FromWorker): void {
  * ```
  */
 export async function runPop3Worker(): Promise<number> {
-  if (!process.send) throw new Error('pop3-worker: start it with `postroom start` (pop3.processes), not by hand');
   // The server process's exit ends this one: no connection can come, and no session outlives its server.
   const orphaned = (): never => process.exit(1);
   process.once('disconnect', orphaned);

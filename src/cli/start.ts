@@ -51,5 +51,11 @@ export function registerStart(program: Command, io: CliIo, setCode: (code: numbe
   program
     .command('pop3-worker', { hidden: true })
     .description('a POP3 worker process (started by `postroom start`)')
-    .action(async () => setCode(await runPop3Worker()));
+    .action(async () => {
+      if (!process.send) {
+        io.err('postroom: pop3-worker is started by `postroom start` when pop3.processes is more than 1; it is not run by hand\n');
+        return setCode(2);
+      }
+      setCode(await runPop3Worker());
+    });
 }
