@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --v8-pool-size=1 --max-semi-space-size=4
 // The postroom executable: runs the compiled CLI (npm run build produces dist/).
-// The node options are on the first line only: `npm start` runs this file, and the benchmarks read that line.
+// The node options are on the first line only: `npm start` runs this file, the benchmarks read that line, and POP3
+// worker processes (pop3.processes) get the server's own.
 // --v8-pool-size=1: one V8 helper thread (garbage collection, compiling) instead of
 // four. Measured on a 2-core machine (npm run bench:pop3, bench:smtp, bench/pop3/probe.ts): the four competed with
 // the event loop for the cores; with one, POP3 RETR ran 11–34 % faster and SMTP as fast. --single-threaded-gc cut

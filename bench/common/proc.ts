@@ -5,7 +5,8 @@
  * CPU of a process tree: the root and every living descendant, plus the root's cutime + cstime (the CPU of the
  * children it has already reaped). Sampled before and after a run, the difference is the CPU the whole tree spent
  * in between, including children that started and exited meanwhile, as long as the root reaped them (Postfix's
- * and Dovecot's masters fork every process themselves; a postroom server is one process, all its threads).
+ * and Dovecot's masters fork every process themselves; a postroom server is one process, all its threads, plus its
+ * POP3 worker processes when pop3.processes > 1, which it forks itself).
  * Two readers of the same tree:
  * - `treeCpu`: user and system apart, from /proc/PID/stat utime + stime, in clock ticks (usually 10 ms),
  *   truncated per process (SMTP: few, long-lived processes).

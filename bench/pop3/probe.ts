@@ -4,8 +4,8 @@
  * PROBE_ROOTS (name:repo,…; default this checkout) on its own copy of the data, prints their pids, then runs
  * PROBE_ROW (retr, poplib, huge, concurrent, open, stat) PROBE_REPEAT times, alternating the builds, and prints
  * each run's rate and server CPU per message on the main thread and on the others. PROBE_NODE_ARGS (or
- * PROBE_NODE_ARGS_<name>) replaces the node options `postroom start` runs with (`--v8-pool-size=1
- * --max-semi-space-size=4`: give them again next to e.g. `--perf-basic-prof`); PROBE_ENV_<name> sets environment
+ * PROBE_NODE_ARGS_<name>) replaces the node options `postroom start` runs with (those on this checkout's executable's
+ * first line: give them again next to e.g. `--perf-basic-prof`); PROBE_ENV_<name> sets environment
  * variables for one build; PROBE_WAIT_MS waits before the first round (time to attach `perf record -p PID`).
  */
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
@@ -101,7 +101,7 @@ try {
         await sleep(20);
         const t = performance.now();
         if (!(await c.send(`PASS ${PASSWORD}`)).ok) throw new Error('login failed');
-        await c.send('STAT'); // as bench:pop3's open row: until the first reply from the opened maildrop
+        if (!(await c.send('STAT')).ok) throw new Error('STAT failed'); // as bench:pop3's open row: until the first reply from the opened maildrop
         times.push(performance.now() - t);
         await c.quit();
         c.destroy();

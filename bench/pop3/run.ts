@@ -19,8 +19,9 @@
  * the next three). The first warm-up round's figures are printed under the table, so the cold server is not hidden.
  * - login: BENCH_LOGINS connect + USER + PASS + QUIT, over BENCH_LOGIN_CLIENTS connections at a time, on a small
  *   maildrop; logins/s.
- * - open, STAT, LIST, UIDL on the big maildrop: per session, the time from PASS to its +OK (password check and
- *   opening the maildrop) and each command until its full reply; median of BENCH_SESSIONS sessions, CPU summed
+ * - open, STAT, LIST, UIDL on the big maildrop: per session, the time from PASS to the reply of a STAT sent at its
+ *   +OK (password check and opening the maildrop: Dovecot opens it after answering PASS), then a STAT, a LIST and a
+ *   UIDL, each 20 ms after the previous reply, until its full reply; median of BENCH_SESSIONS sessions, CPU summed
  *   over them (sampled just before each command and after its reply).
  * - RETR of the whole big maildrop in one session with bench/pop3/client.ts (BENCH_WINDOW commands in flight),
  *   from the first RETR to the last octet; msg/s and MB/s (MB = 10^6 octets). Each reply's unstuffed size is
@@ -33,14 +34,15 @@
  * - DELE of every message of the big maildrop (pipelined) + QUIT, until QUIT's +OK (the servers say the deletion
  *   is done then); one round, last (it empties the maildrop; checked afterwards with STAT).
  * CPU: seconds the server's whole process tree ran over the measured interval (bench/common/proc.ts, from each
- * thread's schedstat, so per-process tick truncation does not hide short-lived processes): postroom is one node
- * process (all its threads); Dovecot is its master and every descendant (pop3-login, pop3, auth, anvil, log,
+ * thread's schedstat, so per-process tick truncation does not hide short-lived processes): postroom is its node
+ * process (all its threads) and its POP3 worker processes if BENCH_POP3_PROCESSES > 1; Dovecot is its master and every descendant (pop3-login, pop3, auth, anvil, log,
  * stats, config), including the pop3 processes that exited meanwhile (the master reaps them).
- * Afterwards: postroom's peak RSS (VmHWM) over the run; with BENCH_PROFILE=1 (or `auto` when postroom is behind on
+ * Afterwards: postroom's peak RSS (VmHWM, summed over its processes) over the run; with BENCH_PROFILE=1 (or `auto` when postroom is behind on
  * a row) one more postroom run of one row (BENCH_PROFILE_ROW, else the worst) under node --cpu-prof, summarized.
  * Options (environment): BENCH_MESSAGES (10000), BENCH_BODY_BYTES (4096), BENCH_HUGE_MESSAGES (20),
  * BENCH_HUGE_MIB (10), BENCH_USERS (20), BENCH_PER_USER (500), BENCH_LOGINS (500), BENCH_LOGIN_CLIENTS (4),
- * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (5), BENCH_WARMUP (2), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
+ * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (5), BENCH_WARMUP (2), BENCH_POP3_PROCESSES (1: postroom's
+ * pop3.processes), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
  * (auto, 0 or 1), BENCH_PROFILE_ROW (login, open, retr, poplib, huge, concurrent, dele), BENCH_KEEP=1 keeps the
  * temp directory (logs, data), BENCH_ONLY=dovecot runs without postroom, BENCH_GROUPS=retr,huge runs only those groups.
  */
@@ -299,7 +301,7 @@ async function profileRow(g: Group, prDir: string, prData: string, work: string,
     }
   }
   const dir = path.join(work, 'cpu-prof');
-  console.log(`postroom: ${g.id} again under node --cpu-prof …`);
+  console.log(`postroom: ${g.id} again under node --cpu-prof …`); // one process, whatever BENCH_POP3_PROCESSES: one profile
   const pr = await startPostroom({ root, dir: path.join(prDir, 'prof'), dataDir: prData, domain: DOMAIN, nodeArgs: [...START_NODE_ARGS, '--cpu-prof', '--cpu-prof-dir', dir] });
   let m: Measured[];
   try {

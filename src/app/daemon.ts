@@ -1,5 +1,6 @@
 /**
- * The server process: start every configured service in one process, run until SIGTERM/SIGINT, stop gracefully.
+ * The server process: start every configured service in one process (POP3 sessions also in worker processes when
+ * `pop3.processes` > 1), run until SIGTERM/SIGINT, stop gracefully.
  *
  * Start order: the data directory and store (migrations), the configured domains, TLS (configured or
  * self-signed), the MTA (submit backend, queue runner) and the POP3 maildrop backend, the SMTP listeners and then

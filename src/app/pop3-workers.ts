@@ -27,8 +27,8 @@
  *   locks it held are taken over by the next login once its process is gone (the store's instance check).
  * - `stop()`: every worker drains as the server's own listeners do, within the deadline, then gets SIGKILL.
  *   A worker whose server process goes away exits at once (its IPC channel closes).
- * Limits: a worker that hangs keeps its share of new connections (no liveness check; the connection limits bound
- * what waits on it).
+ * Limits: no liveness check. A worker that hangs gets new connections while it has fewer open than the others;
+ * those it does not take within `TAKE_MS` are closed, and its open ones count against it, so fewer come to it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -65,6 +65,21 @@ const TAKE_MS = 10_000;
 /** Time a stopping worker has past the shutdown deadline (closing its store) before SIGKILL. */
 const STOP_GRACE_MS = 5000;
 
+/**
+ * The node options a worker runs with: the server's own (the executable's first line, or a benchmark's), less those
+ * that belong to one process (a debugger's port, a profiler's output, a test runner's).
+ */
+export function workerNodeArgs(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    if (!/^--(inspect|debug|test|cpu-prof|heap-prof|prof|diagnostic-dir|report)/.test(a)) out.push(a);
+    // An option of those given as two words takes its value along.
+    else if (!a.includes('=') && /^--(cpu-prof-dir|cpu-prof-name|heap-prof-dir|heap-prof-name|diagnostic-dir|test-name-pattern|test-reporter|test-reporter-destination)$/.test(a)) i++;
+  }
+  return out;
+}
+
 interface Worker {
   readonly child: ChildProcess;
   ready: boolean;
@@ -97,7 +112,7 @@ export class Pop3Workers {
    * ```ts
    * const workers = new Pop3Workers(config.pop3.processes - 1, config, tls, throttle, log);
    * workers.start();
-   * pop3Server.setHandOff(workers.handOff('pop3'));
+   * pop3Server.setHandOff(workers.handOff('pop3', () => pop3Server.connections));
    * ```
    */
   constructor(
@@ -120,8 +135,7 @@ export class Pop3Workers {
 
   #spawn(slot: number): void {
     const script = fileURLToPath(new URL('../../../bin/postroom.js', import.meta.url));
-    // The server's own node options (the executable's first line), not those of a test runner that started it.
-    const execArgv = process.execArgv.filter((a) => /^--(v8-pool-size|max-semi-space-size|max-old-space-size)=/.test(a));
+    const execArgv = workerNodeArgs(process.execArgv);
     let child: ChildProcess;
     try {
       child = fork(script, ['pop3-worker'], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

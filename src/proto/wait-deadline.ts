@@ -41,7 +41,7 @@ export class WaitDeadline {
 
   /** Moves the current wait's deadline to `ms` from now, without touching the timer (it re-arms when it fires). */
   push(ms: number): void {
-    this.#deadline = performance.now() + ms;
+    this.#deadline = performance.now() + Math.max(0, ms);
   }
 
   /** Stops the timer; nothing expires until the next `start`. */
