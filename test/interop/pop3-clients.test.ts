@@ -12,7 +12,7 @@
  * own header fields: src/testing/pop3-interop-clients.ts says which and why). Clients that delete must leave the
  * maildrop empty; all the others must leave it as it was (RETR changes nothing).
  */
-import test from 'node:test';
+import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -60,13 +60,19 @@ async function maildrops(dir: string, users: readonly string[]): Promise<Map<str
   }
 }
 
-test('curl, poplib, fetchmail, getmail6, mpop, mutt, s-nail and movemail fetch byte for byte from postroom start', { concurrency: true }, async (t) => {
+/**
+ * Every client fetches its own copy of the set, all at once. With `processes` = 2 the connections spread over the
+ * server and its POP3 worker process (to the one with fewer open), so real clients go through the hand-off too.
+ */
+async function fetchAll(t: TestContext, processes: number): Promise<void> {
   const work = tempDir(t, 'postroom-pop3-interop-');
   const dir = path.join(work, 'data');
   const d = await startDaemonChild(t, [
     '--data-dir', dir, '--hostname', 'mx.example.test', '--domain', 'example.test', '--smtp-listen', '127.0.0.1:0',
     '--submission-listen', 'off', '--pop3-listen', '127.0.0.1:0', '--pop3s-listen', '127.0.0.1:0', '--web-listen', 'off',
+    '--pop3-processes', String(processes),
   ]);
+  if (processes > 1) await waitFor(async () => (d.stderr().includes('"msg":"pop3 worker ready"') ? true : undefined), 300, 50);
   const smtp = d.addresses.get('smtp');
   const pop3 = d.addresses.get('pop3');
   const pop3s = d.addresses.get('pop3s');
@@ -137,5 +143,14 @@ test('curl, poplib, fetchmail, getmail6, mpop, mutt, s-nail and movemail fetch b
   // Nothing the clients did made the server log a warning or an error (an internal error reaches a client only as
   // a generic -ERR [SYS/TEMP]).
   assert.deepEqual(d.stderr().split('\n').filter((l) => /"level":"(?:warn|error|fatal)"/.test(l)), []);
+  if (processes > 1) {
+    const logged = d.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; conn?: string; pid?: number });
+    const servedBy = new Set(logged.filter((l) => l.msg === 'Connected' && l.conn?.startsWith('p')).map((l) => l.pid));
+    assert.equal(servedBy.size, 2, `the server and its worker both served clients: ${[...servedBy].join(', ')}`);
+  }
   assert.equal(await d.stop('SIGTERM'), 0);
-});
+}
+
+test('curl, poplib, fetchmail, getmail6, mpop, mutt, s-nail and movemail fetch byte for byte from postroom start', { concurrency: true }, (t) => fetchAll(t, 1));
+
+test('the same clients, at once, through a server with a POP3 worker process (pop3.processes = 2)', { concurrency: true }, (t) => fetchAll(t, 2));
