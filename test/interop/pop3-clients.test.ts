@@ -60,6 +60,13 @@ async function maildrops(dir: string, users: readonly string[]): Promise<Map<str
   }
 }
 
+/** The server's log lines of the connections in which `user` logged in (JSON lines, as written), for a failure's message. */
+function sessionLog(stderr: string, user: string): string {
+  const lines = stderr.split('\n').filter((l) => l.startsWith('{'));
+  const conns = new Set(lines.map((l) => JSON.parse(l) as { user?: string; conn?: string }).filter((l) => l.user === user && l.conn).map((l) => l.conn));
+  return lines.filter((l) => conns.has((JSON.parse(l) as { conn?: string }).conn)).join('\n') || '(none: it never logged in)';
+}
+
 /**
  * Every client fetches its own copy of the set, all at once. With `processes` = 2 the connections spread over the
  * server and its POP3 worker process (to the one with fewer open), so real clients go through the hand-off too.
@@ -128,7 +135,9 @@ async function fetchAll(t: TestContext, processes: number): Promise<void> {
         const mine = copies.get(user)!;
         const clientDir = path.join(work, client.name);
         mkdirSync(clientDir);
-        const stored = await client.fetch(account(client.name), clientDir);
+        const stored = await client.fetch(account(client.name), clientDir).catch((err: Error) => {
+          throw new Error(`${err.message}\nthe server's log of ${user}'s sessions:\n${sessionLog(d.stderr(), user)}`);
+        });
         assert.deepEqual(stored.map((m) => messageKey(m)).sort(), set.map((m) => m.key).sort(), `${client.name} stored each message once`);
         for (const m of stored) {
           const key = messageKey(m)!;
