@@ -123,6 +123,10 @@ test('pop3.processes = 2: one session per maildrop across processes (-ERR [IN-US
   const after = Pop3Script.open(pop3);
   await after.login(ANN, PASSWORD).send('STAT').expect('+OK 0 0');
   await after.send('QUIT').expect(/^\+OK/).expectClosed();
+  // The end of each session is logged with how far it got: USER, PASS, STAT, QUIT are 4 lines.
+  const last = (await waitForLog(d, 'Disconnected', 4)).at(-1)!;
+  assert.equal(last['lines'], 4);
+  assert.ok(Number(last['octets']) > 0);
 });
 
 test('pop3.processes = 2: a worker killed with DELEs pending deletes nothing; its lock goes with it, and another worker starts', async (t) => {

@@ -151,6 +151,8 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
   draining = false;
   /** Octets queued and not yet written. */
   protected outBytes = 0;
+  /** Octets queued over the whole connection (the end of session log line says how far it got). */
+  private queuedTotal = 0;
   /** Why the connection was aborted (shutdown deadline), or null: a body being sent must stop. */
   protected aborted: Error | null = null;
   private out: Buffer[] = [];
@@ -189,6 +191,7 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
     const b = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
     this.out.push(b);
     this.outBytes += b.length;
+    this.queuedTotal += b.length;
   }
 
   pendingBytes(): number {
@@ -311,6 +314,7 @@ export abstract class LineConn<S extends string> implements EngineConn<S> {
     const kill = setTimeout(() => s.destroy(), 5000);
     kill.unref();
     s.once('close', () => clearTimeout(kill));
-    this.log.info({ conn: this.id }, 'Disconnected');
+    // How far the session got, as Dovecot's logout line says: command lines read, octets sent.
+    this.log.info({ conn: this.id, lines: this.reader.lines, octets: this.queuedTotal }, 'Disconnected');
   }
 }

@@ -304,6 +304,11 @@ export class LineReader {
     });
   }
 
+  /** Lines taken so far (command lines, AUTH responses; an overlong one counts). */
+  get lines(): number {
+    return this.linesTaken;
+  }
+
   /** True when a complete line is already received: the client is pipelining (RFC 2920), so replies can wait. */
   hasBufferedLine(): boolean {
     return this.lineEnd(this.opts.maxLineBytes, false) >= 0;

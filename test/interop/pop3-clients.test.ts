@@ -135,7 +135,8 @@ async function fetchAll(t: TestContext, processes: number): Promise<void> {
         const mine = copies.get(user)!;
         const clientDir = path.join(work, client.name);
         mkdirSync(clientDir);
-        const stored = await client.fetch(account(client.name), clientDir).catch((err: Error) => {
+        const stored = await client.fetch(account(client.name), clientDir).catch(async (err: Error) => {
+          await new Promise((r) => setTimeout(r, 500)); // the server logs the end of the session it sees closed
           throw new Error(`${err.message}\nthe server's log of ${user}'s sessions:\n${sessionLog(d.stderr(), user)}`);
         });
         assert.deepEqual(stored.map((m) => messageKey(m)).sort(), set.map((m) => m.key).sort(), `${client.name} stored each message once`);
