@@ -23,6 +23,7 @@
  * Limits: programs run as the current user, except that getmail6, which refuses to deliver as root, delivers as
  * `nobody` when the test runs as root.
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { crlfToLf, mboxrdQuote } from './pop3-interop.js';
@@ -215,6 +216,33 @@ export const fetchmailDelete: Pop3InteropClient = {
   },
 };
 
+/**
+ * Runs getmail with one fix of its own local delivery, outside POP3: getmail 6.18 (getmailcore/baseclasses.py,
+ * ForkingBase) writes each message in a child process and learns that it ended from a SIGCHLD handler that notifies a
+ * Condition, but installs that handler only after fork() returns and waits without a predicate. A child that ends
+ * before the parent waits (a loaded machine: CI) is missed, and getmail stalls 60 s: twice in five CI runs, right
+ * after the login, with nothing printed. Here the parent waits for its child with waitpid instead.
+ */
+const GETMAIL_CHILD_WAIT_FIX = `
+import os, runpy, sys
+from getmailcore.baseclasses import ForkingBase
+from getmailcore.exceptions import getmailOperationError
+def _prepare_child(self):
+    pass
+def _wait_for_child(self, childpid):
+    pid, status = os.waitpid(childpid, 0)
+    if os.WIFSIGNALED(status):
+        raise getmailOperationError('child pid %d killed by signal %d' % (pid, os.WTERMSIG(status)))
+    if not os.WIFEXITED(status):
+        raise getmailOperationError('child pid %d failed to exit' % pid)
+    return os.WEXITSTATUS(status)
+ForkingBase._prepare_child = _prepare_child
+ForkingBase._wait_for_child = _wait_for_child
+program = sys.argv[1]
+sys.argv = sys.argv[1:]
+runpy.run_path(program, run_name='__main__')
+`;
+
 /** getmail6 into a Maildir; `ssl` picks SimplePOP3SSLRetriever (implicit TLS) and deletes, else plain POP3 and keeps. */
 function getmail(ssl: boolean): Pop3InteropClient {
   return {
@@ -264,7 +292,10 @@ function getmail(ssl: boolean): Pop3InteropClient {
         ].join('\n'),
         { mode: 0o600 },
       );
-      await runProgram('getmail', ['--getmaildir', dir, '--rcfile', rc], { env: env(dir) });
+      // getmail's own interpreter (its first line): the one that has getmailcore.
+      const program = execFileSync('sh', ['-c', 'command -v getmail'], { encoding: 'utf8' }).trim();
+      const python = /^#!\s*(\S+)/.exec(readFileSync(program, 'utf8'))?.[1] ?? 'python3';
+      await runProgram(python, ['-c', GETMAIL_CHILD_WAIT_FIX, program, '--getmaildir', dir, '--rcfile', rc], { env: env(dir) });
       return readMaildir(md);
     },
   };
