@@ -189,7 +189,6 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
       const here = (): number => POP3_SERVICES.reduce((n, s) => n + (servers.get(s)?.server.connections ?? 0), 0);
       for (const s of POP3_SERVICES) servers.get(s)?.server.setHandOff(pool.handOff(s, here));
     }
-    const pop3Workers = workers;
     const runner = mta.runner;
     const started = mta;
     control = await startControlServer({ path: controlPath, onFlush: () => runner.notify(), log: log.child({ svc: 'control' }) }).catch(asConfigError);
@@ -209,7 +208,7 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
       async reloadTls() {
         current = await loadTls(config);
         for (const { server } of servers.values()) server.setTls({ key: current.key, cert: current.cert });
-        pop3Workers?.setTls({ key: current.key, cert: current.cert });
+        workers?.setTls({ key: current.key, cert: current.cert });
         log.info({ cert: current.certFile, validTo: current.validTo.toISOString() }, 'reloaded the TLS certificate');
       },
       stop() {
@@ -217,7 +216,7 @@ export async function startDaemon(config: Config, io: DaemonIo, log: Logger = cr
           log.info({ deadlineMs: config.shutdownTimeoutMs }, 'stopping');
           // The listeners start refusing new connections at once; then the control socket goes.
           const listeners = Promise.all([...servers.values()].map((s) => s.server.close({ deadlineMs: config.shutdownTimeoutMs })));
-          const workersDone = pop3Workers?.stop(config.shutdownTimeoutMs);
+          const workersDone = workers?.stop(config.shutdownTimeoutMs);
           await controlServer.close();
           await listeners;
           await workersDone;

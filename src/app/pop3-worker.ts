@@ -60,29 +60,27 @@ export async function runPop3Worker(): Promise<number> {
   const backend = buildPop3Backend(store, log);
   const servers = new Map(POP3_SERVICES.filter((s) => config.listen[s]).map((s) => [s, buildPop3Server(s, config, backend, first.tls, log, throttle)] as const));
 
-  let stopping: Promise<void> | null = null;
-  const stop = (deadlineMs: number): Promise<void> =>
-    (stopping ??= (async () => {
-      await Promise.all([...servers.values()].map((s) => s.close({ deadlineMs })));
-      await store.close();
-      log.flush?.();
-    })());
-
   return new Promise<number>((resolve) => {
+    let stopping = false;
+    /** Drains the sessions and closes the store, once (a `stop` and a SIGTERM may both come). */
     const finish = (deadlineMs: number): void => {
-      const end = (code: number): void => {
+      if (stopping) return;
+      stopping = true;
+      void (async () => {
+        let code = 0;
+        try {
+          await Promise.all([...servers.values()].map((s) => s.close({ deadlineMs })));
+          await store.close();
+        } catch (err) {
+          log.error({ err }, 'pop3 worker: error while stopping');
+          code = 1;
+        }
+        log.flush?.();
         // The IPC channel would keep the process alive: closing it is the last thing, and not an orphaning.
         process.off('disconnect', orphaned);
         if (process.connected) process.disconnect();
         resolve(code);
-      };
-      stop(deadlineMs).then(
-        () => end(0),
-        (err: unknown) => {
-          log.error({ err }, 'pop3 worker: error while stopping');
-          end(1);
-        },
-      );
+      })();
     };
     process.on('SIGTERM', () => {
       tell({ t: 'stopping' });

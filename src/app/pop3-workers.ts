@@ -96,13 +96,17 @@ interface Handed {
   timer: NodeJS.Timeout | null;
 }
 
+/** A place for one worker: the one running (or null), and the wait before the next start (doubling on failure). */
+interface Slot {
+  worker: Worker | null;
+  waitMs: number;
+}
+
 /** The workers of one server process. */
 export class Pop3Workers {
-  readonly #workers: (Worker | null)[];
+  readonly #slots: Slot[];
   #nextId = 0;
   #stopping = false;
-  /** Per slot: the wait before its next start (doubling while its worker keeps failing). */
-  readonly #restartMs: number[];
   #tls: Tls;
 
   /**
@@ -122,18 +126,17 @@ export class Pop3Workers {
     private readonly throttle: AuthThrottle,
     private readonly log: Logger,
   ) {
-    this.#workers = new Array<Worker | null>(count).fill(null);
-    this.#restartMs = new Array<number>(count).fill(RESTART_MIN_MS);
+    this.#slots = Array.from({ length: count }, () => ({ worker: null, waitMs: RESTART_MIN_MS }));
     this.#tls = { key: tls.key, cert: tls.cert };
     throttle.publish = (ip) => this.#broadcast({ t: 'auth-fail', ip });
   }
 
   /** Starts every worker (each takes connections once it says it is ready). */
   start(): void {
-    for (let i = 0; i < this.#workers.length; i++) this.#spawn(i);
+    for (const slot of this.#slots) this.#spawn(slot);
   }
 
-  #spawn(slot: number): void {
+  #spawn(slot: Slot): void {
     const script = fileURLToPath(new URL('../../../bin/postroom.js', import.meta.url));
     const execArgv = workerNodeArgs(process.execArgv);
     let child: ChildProcess;
@@ -141,11 +144,11 @@ export class Pop3Workers {
       child = fork(script, ['pop3-worker'], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'pop3 worker: cannot start it');
-      this.#workers[slot] = null;
+      slot.worker = null;
       return this.#restartLater(slot, null);
     }
     const w: Worker = { child, ready: false, readyAt: 0, gone: false, open: new Map() };
-    this.#workers[slot] = w;
+    slot.worker = w;
     child.on('message', (m: FromWorker) => this.#onMessage(w, m));
     // A process that could not be started emits 'error' and no 'exit'; an IPC error is followed by the exit.
     child.on('error', (err) => {
@@ -162,12 +165,12 @@ export class Pop3Workers {
   }
 
   /** A worker is gone: its connections leave the limits (the unread ones are closed), and another starts later. */
-  #gone(slot: number, w: Worker): void {
+  #gone(slot: Slot, w: Worker): void {
     if (w.gone) return;
     w.gone = true;
     w.ready = false;
     for (const id of [...w.open.keys()]) this.#drop(w, id);
-    if (w.readyAt > 0 && Date.now() - w.readyAt >= HEALTHY_MS) this.#restartMs[slot] = RESTART_MIN_MS;
+    if (w.readyAt > 0 && Date.now() - w.readyAt >= HEALTHY_MS) slot.waitMs = RESTART_MIN_MS;
     this.#restartLater(slot, w);
   }
 
@@ -181,12 +184,12 @@ export class Pop3Workers {
     c.release();
   }
 
-  #restartLater(slot: number, w: Worker | null): void {
+  #restartLater(slot: Slot, w: Worker | null): void {
     if (this.#stopping) return;
-    const wait = this.#restartMs[slot]!;
-    this.#restartMs[slot] = Math.min(RESTART_MAX_MS, wait * 2);
+    const wait = slot.waitMs;
+    slot.waitMs = Math.min(RESTART_MAX_MS, wait * 2);
     setTimeout(() => {
-      if (!this.#stopping && this.#workers[slot] === w) this.#spawn(slot);
+      if (!this.#stopping && slot.worker === w) this.#spawn(slot);
     }, wait).unref();
   }
 
@@ -219,7 +222,7 @@ export class Pop3Workers {
   }
 
   #broadcast(m: ToWorker, except?: Worker): void {
-    for (const w of this.#workers) if (w && w !== except && !w.gone && w.child.connected) w.child.send(m);
+    for (const { worker: w } of this.#slots) if (w && w !== except && w.child.connected) w.child.send(m);
   }
 
   /**
@@ -250,8 +253,9 @@ export class Pop3Workers {
   #leastBusy(here: number): Worker | null {
     let best: Worker | null = null;
     let fewest = here;
-    for (const w of this.#workers) {
-      if (!w?.ready || w.gone || !w.child.connected || w.open.size >= fewest) continue;
+    for (const { worker: w } of this.#slots) {
+      // `ready` is false once a worker stops or is gone.
+      if (!w?.ready || !w.child.connected || w.open.size >= fewest) continue;
       best = w;
       fewest = w.open.size;
     }
@@ -268,7 +272,7 @@ export class Pop3Workers {
   async stop(deadlineMs: number): Promise<void> {
     this.#stopping = true;
     await Promise.all(
-      this.#workers.map(async (w) => {
+      this.#slots.map(async ({ worker: w }) => {
         if (!w || w.gone || w.child.exitCode !== null || w.child.signalCode !== null) return;
         w.ready = false;
         const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));

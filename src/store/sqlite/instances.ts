@@ -1,18 +1,20 @@
 /**
  * Which processes have a data directory open: one file per open store under `<dataDir>/run/`, named
- * `<pid>.<random>` and holding the process start time.
+ * `<pid>.<random>` and holding the process start time (for people; liveness does not read it).
  *
  * Why: garbage collection at start (stale temp files, blobs without a row) and stealing a dead process's mailbox
  * locks are only safe when the other writer is gone. A store that finds another live instance skips collection
  * (the admin CLI opening the store while the server runs must not delete a blob the server has just written).
  * Guarantees: an instance counts as live while its file exists and its process is alive; an instance of a
- * killed process is recognized as dead, also when its pid was reused by this process (start times differ).
+ * killed process is recognized as dead, also when its pid was reused by this process (this process knows the
+ * instances it registered). A file that cannot be checked now (EMFILE, EACCES …) counts as there: its process
+ * decides, so a lock another process holds is never taken over on an I/O error (RFC 1939 §8).
  * Limits: one machine (pids are local); a pid reused by an unrelated process keeps a dead instance "live", which
  * only delays collection (the safe side).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 const startedAt = Math.round(Date.now() - process.uptime() * 1000);
@@ -35,22 +37,17 @@ function parse(name: string): number | undefined {
 const ours = new Set<string>();
 
 /**
- * Liveness of an instance whose file exists but could not be read: by its process alone (the safe side); with our
- * own pid, only an instance this process registered is live (another is a killed process's whose pid we have).
+ * Whether the instance `name`, whose file is there, is live: by its process; with this process's pid, only an
+ * instance this process registered (another is a killed process's whose pid this one now has).
  */
-function unreadableAlive(name: string): boolean {
+function alive(name: string): boolean {
   const pid = parse(name);
   if (pid === undefined) return false;
   return pid === process.pid ? ours.has(name) : pidAlive(pid);
 }
 
-function aliveWith(name: string, content: string | undefined): boolean {
-  const pid = parse(name);
-  if (pid === undefined || content === undefined) return false;
-  if (pid !== process.pid) return pidAlive(pid);
-  // Our own pid: live only if written by this process (a killed process whose pid we now have is not).
-  return Math.abs(Number(content) - startedAt) < 2000;
-}
+/** Whether a stat error says the file is gone (any other error leaves it counted as there). */
+const gone = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 /** This store's registration in `<dataDir>/run/`. */
 export class Instance {
@@ -75,10 +72,10 @@ export class Instance {
     const live: string[] = [];
     for (const name of await readdir(this.runDir)) {
       if (name === this.id) continue;
-      const content = await readFile(path.join(this.runDir, name), 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : null));
-      // A file that cannot be read now (EMFILE, EACCES …) is not taken for a dead instance's: its process decides.
-      if (content === null ? unreadableAlive(name) : aliveWith(name, content)) live.push(name);
-      else await rm(path.join(this.runDir, name), { force: true }).catch(() => {}); // best effort: it is dead either way
+      const file = path.join(this.runDir, name);
+      if (await stat(file).then(() => false, gone)) continue; // unregistered meanwhile
+      if (alive(name)) live.push(name);
+      else await rm(file, { force: true }).catch(() => {}); // best effort: it is dead either way
     }
     return live;
   }
@@ -86,18 +83,13 @@ export class Instance {
   /** Whether an instance (of any process) is live now. Synchronous: used inside a transaction. */
   isLive(id: string): boolean {
     if (id === this.id) return true;
-    const file = path.join(this.runDir, id);
-    let content: string;
     try {
-      content = readFileSync(file, 'utf8');
+      statSync(path.join(this.runDir, id));
     } catch (err) {
-      // Gone meanwhile: dead. Unreadable now (EMFILE under load …): live while its process is, so a lock another
-      // process holds is never taken over on a read error (RFC 1939 §8: one session per maildrop).
-      return (err as NodeJS.ErrnoException).code === 'ENOENT' ? false : unreadableAlive(id);
+      if (gone(err)) return false;
     }
-    return aliveWith(id, content);
+    return alive(id);
   }
-
   /** Removes the registration (on close). */
   async unregister(): Promise<void> {
     await rm(path.join(this.runDir, this.id), { force: true });
