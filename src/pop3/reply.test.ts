@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as reply from './reply.js';
-import { Pop3Error, formatError, formatMultiline, formatOk, type Pop3Code } from './reply.js';
+import { Pop3Error, formatError, formatListing, formatMultiline, formatOk, type Pop3Code } from './reply.js';
 
 // Every exported constructor, called with a representative argument, and the exact line it puts on the wire.
 const expected: [name: string, args: unknown[], line: string][] = [
@@ -74,4 +74,11 @@ test('formatOk, formatError and formatMultiline write RFC 1939 §3 lines and kee
   assert.equal(formatMultiline('x', ['.a', '']), '+OK x\r\n..a\r\n\r\n.\r\n');
   assert.equal(formatMultiline('x', ['1 a\r\nb', '2 c']), '+OK x\r\n1 a??b\r\n2 c\r\n.\r\n', 'a line break inside a line cannot add a line');
   assert.equal(formatMultiline('x', []), '+OK x\r\n.\r\n');
+});
+
+test('formatListing numbers every message, leaves out the undefined ones and keeps string values printable', () => {
+  assert.equal(formatListing('2 messages (300 octets)', 3, (n) => (n === 2 ? undefined : 100 * n)), '+OK 2 messages (300 octets)\r\n1 100\r\n3 300\r\n.\r\n');
+  assert.equal(formatListing('x', 2, (n) => ['.a', 'b\r\nc'][n - 1]), '+OK x\r\n1 .a\r\n2 b??c\r\n.\r\n', 'a value cannot add a line');
+  assert.equal(formatListing('x', 0, () => 1), '+OK x\r\n.\r\n');
+  assert.equal(formatListing('x', 2, () => undefined), '+OK x\r\n.\r\n');
 });

@@ -28,7 +28,7 @@ import {
   type ProtocolErrors,
 } from '../../proto/index.js';
 import * as replies from '../reply.js';
-import { Pop3Error, formatError, formatMultiline, formatOk, messageDeleted, noSuchMessage } from '../reply.js';
+import { Pop3Error, formatError, formatListing, formatMultiline, formatOk, messageDeleted, noSuchMessage } from '../reply.js';
 import type { Pop3Backend, Pop3ConnInfo, Pop3Maildrop, Pop3Message } from './backend.js';
 import type { Pop3Limits, Pop3ServerOptions } from './options.js';
 import { outOfState, type Pop3State } from './state.js';
@@ -112,6 +112,13 @@ export class Pop3Conn extends LineConn<Pop3State> {
   /** Queues a multi-line response: `+OK first`, the lines (byte-stuffed), "." (RFC 1939 §3). */
   replyLines(first: string, lines: readonly string[]): void {
     this.queue(formatMultiline(first, lines));
+  }
+
+  /** Queues a listing of the messages not marked deleted: `+OK first`, "n value" for each, "." (LIST, UIDL). */
+  replyListing(first: string, valueOf: (msg: Pop3Message) => number | string): void {
+    const messages = this.maildrop?.messages ?? [];
+    const deleted = this.deleted;
+    this.queue(formatListing(first, messages.length, (n) => (deleted.has(n) ? undefined : valueOf(messages[n - 1]!))));
   }
 
   override sendError(err: ProtocolError): void {

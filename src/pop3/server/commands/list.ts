@@ -13,10 +13,6 @@ export function list(c: Pop3Conn, arg: string): void {
     c.reply(`${n} ${msg.size}`);
     return;
   }
-  const lines: string[] = [];
-  c.maildrop!.messages.forEach((m, i) => {
-    if (!c.deleted.has(i + 1)) lines.push(`${i + 1} ${m.size}`);
-  });
   const { count, octets } = c.totals();
-  c.replyLines(`${count} messages (${octets} octets)`, lines);
+  c.replyListing(`${count} messages (${octets} octets)`, (m) => m.size);
 }

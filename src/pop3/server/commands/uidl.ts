@@ -13,9 +13,5 @@ export function uidl(c: Pop3Conn, arg: string): void {
     c.reply(`${n} ${msg.uid}`);
     return;
   }
-  const lines: string[] = [];
-  c.maildrop!.messages.forEach((m, i) => {
-    if (!c.deleted.has(i + 1)) lines.push(`${i + 1} ${m.uid}`);
-  });
-  c.replyLines('Unique-ID listing follows', lines);
+  c.replyListing('Unique-ID listing follows', (m) => m.uid);
 }
