@@ -180,6 +180,7 @@ const badValues: [toml: string, error: string][] = [
   ['pop3.processes = 0', 'config: pop3.processes = 0: expected a whole number from 1 to 64'],
   ['pop3.processes = 65', 'config: pop3.processes = 65: expected a whole number from 1 to 64'],
   ['pop3.processes = 1.5', 'config: pop3.processes = 1.5: expected a whole number from 1 to 64'],
+  ['pop3.processes = "4"', 'config: pop3.processes = "4": expected a whole number from 1 to 64'],
   ['pop3.max_line_length = 20000', 'config: pop3.max_auth_line_length = 12288: expected a whole number of at least pop3.max_line_length (20000)'],
   // The lockout is shared with SMTP: there is no POP3 key of its own.
   ['pop3.auth_lockout_failures = 3', 'config: pop3.auth_lockout_failures = 3: expected a known key (see docs/configuration.md)'],
@@ -219,7 +220,7 @@ const badFlags: [flags: Parameters<typeof applyFlags>[1], error: string][] = [
   [{ logLevel: 'verbose' }, 'config: --log-level = "verbose": expected "fatal" or "error" or "warn" or "info" or "debug" or "trace" or "silent"'],
   [{ webListen: '1.2.3.4:' }, 'config: --web-listen = "1.2.3.4:": expected HOST:PORT (like 127.0.0.1:2525 or [::1]:2525) or off'],
   [{ pop3Processes: 'two' }, 'config: --pop3-processes = "two": expected a whole number from 1 to 64'],
-  [{ pop3Processes: '0' }, 'config: --pop3-processes = "0": expected a whole number from 1 to 64'],
+  [{ pop3Processes: '0' }, 'config: --pop3-processes = 0: expected a whole number from 1 to 64'],
 ];
 
 test('applyFlags: --pop3-processes takes a decimal number', () => {

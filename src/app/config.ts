@@ -45,8 +45,6 @@ import { applyRoutes, checkRoutes, RELAY_KEYS } from './config-relay.js';
 
 export { ConfigError } from './config-keys.js';
 
-
-
 /** The machine's host name when it is a usable one, else `localhost`. */
 function machineHostname(): string {
   const h = hostName.parse(os.hostname(), { baseDir: '.' });
@@ -146,14 +144,6 @@ const authWithoutTls: ValueType<AuthWithoutTls> = {
   },
 };
 
-
-
-/** A number of processes: a whole number from 1 to 64, also as the decimal string a flag gives. */
-const processCount: ValueType<number> = {
-  expected: 'a whole number from 1 to 64',
-  parse: (v, ctx) => integer(1, 64).parse(typeof v === 'string' && /^\d{1,2}$/.test(v) ? Number(v) : v, ctx),
-};
-
 const LISTEN_FLAGS: Record<ServiceName, keyof ConfigFlags> = {
   smtp: 'smtpListen',
   submission: 'submissionListen',
@@ -193,7 +183,7 @@ export const KEYS: readonly KeySpec[] = [
   key('smtp.min_free_disk', size(), (c, v) => (c.smtp.minFreeDisk = v)),
   key('pop3.auth_without_tls', authWithoutTls, (c, v) => (c.pop3.authWithoutTls = v)),
   key('pop3.apop', boolean, (c, v) => (c.pop3.apop = v)),
-  key('pop3.processes', processCount, (c, v) => (c.pop3.processes = v), 'pop3Processes'),
+  key('pop3.processes', integer(1, 64), (c, v) => (c.pop3.processes = v), 'pop3Processes'),
   key('pop3.max_line_length', integer(255, 1_048_576), (c, v) => (c.pop3.maxLineLength = v)),
   key('pop3.max_auth_line_length', integer(255, 1_048_576), (c, v) => (c.pop3.maxAuthLineLength = v)),
   // RFC 1939 §3: an autologout timer, if any, must be of at least 10 minutes.
@@ -214,8 +204,6 @@ export const KEYS: readonly KeySpec[] = [
   key('store.inline_max_bytes', size(), (c, v) => (c.store.inlineMaxBytes = v)),
 ];
 
-
-
 const FLAG_NAMES: Record<keyof ConfigFlags, string> = {
   config: '--config',
   dataDir: '--data-dir',
@@ -232,6 +220,8 @@ const FLAG_NAMES: Record<keyof ConfigFlags, string> = {
   pop3Processes: '--pop3-processes',
 };
 
+/** The flags whose key takes a number. */
+const NUMBER_FLAGS: ReadonlySet<keyof ConfigFlags> = new Set(['pop3Processes']);
 
 function setValue(c: Draft, spec: KeySpec, name: string, value: unknown, ctx: ValueContext): void {
   const v = spec.type.parse(value, ctx);
@@ -305,8 +295,11 @@ export function applyFlags(base: Config, flags: ConfigFlags, cwd: string = proce
   const c = structuredClone(base) as Draft;
   const ctx = { baseDir: cwd };
   for (const spec of KEYS) {
-    const value = spec.flag && flags[spec.flag];
-    if (value === undefined) continue;
+    const given = spec.flag && flags[spec.flag];
+    if (given === undefined) continue;
+    // A flag's value is the command line's string: a number only where the key takes one, so that in the file
+    // pop3.processes = "4" stays an error as every other string where a number belongs.
+    const value = NUMBER_FLAGS.has(spec.flag!) && typeof given === 'string' && /^\d{1,9}$/.test(given) ? Number(given) : given;
     setValue(c, spec, FLAG_NAMES[spec.flag!], value, ctx);
   }
   return c;
