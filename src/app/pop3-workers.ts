@@ -25,10 +25,12 @@
  * - A worker that exits (or cannot be started) while the server runs is started again, after 1 s, doubling up to
  *   1 min while it keeps failing; its sessions are cut off (nothing deleted: only QUIT commits), and the maildrop
  *   locks it held are taken over by the next login once its process is gone (the store's instance check).
+ * - A worker that does not take a connection within `TAKE_MS` is taken for hung: the connection is closed, the
+ *   worker gets no other, and it is ended (SIGKILL) and started again as one that exited.
  * - `stop()`: every worker drains as the server's own listeners do, within the deadline, then gets SIGKILL.
  *   A worker whose server process goes away exits at once (its IPC channel closes).
- * Limits: no liveness check. A worker that hangs gets new connections while it has fewer open than the others;
- * those it does not take within `TAKE_MS` are closed, and its open ones count against it, so fewer come to it.
+ * Limits: a worker is found hung only when a connection is handed to it; one stuck with no new connection keeps
+ * its open sessions until their clients give up.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -55,13 +57,20 @@ export type FromWorker =
 
 type Tls = { readonly key: string; readonly cert: string };
 
-/** Wait before starting again a worker that exited; doubled while workers keep failing, up to the maximum. */
-const RESTART_MIN_MS = 1000;
-const RESTART_MAX_MS = 60_000;
+/** How workers are run and watched. The defaults are production's; a test shortens the times or runs its own worker. */
+export interface Pop3WorkersOptions {
+  /** The worker's program and its arguments, run with `fork` (default: bin/postroom.js pop3-worker). */
+  readonly command?: readonly [script: string, ...args: string[]];
+  /** Wait before starting again a worker that exited (default 1 s); doubled while it keeps failing, up to `restartMaxMs`. */
+  readonly restartMinMs?: number;
+  /** Longest wait before starting a worker again (default 1 min). */
+  readonly restartMaxMs?: number;
+  /** Time a worker has to take a connection handed to it before it is taken for hung (default 10 s). */
+  readonly takeMs?: number;
+}
+
 /** A worker ready this long before it exited resets the wait (it was not failing at start). */
 const HEALTHY_MS = 60_000;
-/** Time a worker has to take a connection handed to it before the server closes it. */
-const TAKE_MS = 10_000;
 /** Time a stopping worker has past the shutdown deadline (closing its store) before SIGKILL. */
 const STOP_GRACE_MS = 5000;
 
@@ -105,6 +114,10 @@ interface Slot {
 /** The workers of one server process. */
 export class Pop3Workers {
   readonly #slots: Slot[];
+  readonly #command: readonly [string, ...string[]];
+  readonly #restartMinMs: number;
+  readonly #restartMaxMs: number;
+  readonly #takeMs: number;
   #nextId = 0;
   #stopping = false;
   #tls: Tls;
@@ -125,8 +138,13 @@ export class Pop3Workers {
     tls: Tls,
     private readonly throttle: AuthThrottle,
     private readonly log: Logger,
+    opts: Pop3WorkersOptions = {},
   ) {
-    this.#slots = Array.from({ length: count }, () => ({ worker: null, waitMs: RESTART_MIN_MS }));
+    this.#command = opts.command ?? [fileURLToPath(new URL('../../../bin/postroom.js', import.meta.url)), 'pop3-worker'];
+    this.#restartMinMs = opts.restartMinMs ?? 1000;
+    this.#restartMaxMs = opts.restartMaxMs ?? 60_000;
+    this.#takeMs = opts.takeMs ?? 10_000;
+    this.#slots = Array.from({ length: count }, () => ({ worker: null, waitMs: this.#restartMinMs }));
     this.#tls = { key: tls.key, cert: tls.cert };
     throttle.publish = (ip) => this.#broadcast({ t: 'auth-fail', ip });
   }
@@ -137,11 +155,11 @@ export class Pop3Workers {
   }
 
   #spawn(slot: Slot): void {
-    const script = fileURLToPath(new URL('../../../bin/postroom.js', import.meta.url));
+    const [script, ...args] = this.#command;
     const execArgv = workerNodeArgs(process.execArgv);
     let child: ChildProcess;
     try {
-      child = fork(script, ['pop3-worker'], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child = fork(script, args, { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'pop3 worker: cannot start it');
       slot.worker = null;
@@ -170,7 +188,7 @@ export class Pop3Workers {
     w.gone = true;
     w.ready = false;
     for (const id of [...w.open.keys()]) this.#drop(w, id);
-    if (w.readyAt > 0 && Date.now() - w.readyAt >= HEALTHY_MS) slot.waitMs = RESTART_MIN_MS;
+    if (w.readyAt > 0 && Date.now() - w.readyAt >= HEALTHY_MS) slot.waitMs = this.#restartMinMs;
     this.#restartLater(slot, w);
   }
 
@@ -187,7 +205,7 @@ export class Pop3Workers {
   #restartLater(slot: Slot, w: Worker | null): void {
     if (this.#stopping) return;
     const wait = slot.waitMs;
-    slot.waitMs = Math.min(RESTART_MAX_MS, wait * 2);
+    slot.waitMs = Math.min(this.#restartMaxMs, wait * 2);
     setTimeout(() => {
       if (!this.#stopping && slot.worker === w) this.#spawn(slot);
     }, wait).unref();
@@ -234,10 +252,7 @@ export class Pop3Workers {
       const w = this.#leastBusy(here());
       if (!w) return false;
       const id = ++this.#nextId;
-      const timer = setTimeout(() => {
-        this.log.warn({ worker: w.child.pid }, 'pop3 worker: a connection handed to it was not taken; closed');
-        this.#drop(w, id);
-      }, TAKE_MS).unref();
+      const timer = setTimeout(() => this.#hung(w, id), this.#takeMs).unref();
       w.open.set(id, { release: closed, socket, timer });
       // keepOpen: this copy stays until the worker says it took the socket, so it can be closed if the worker dies first.
       w.child.send({ t: 'conn', id, service } satisfies ToWorker, socket, { keepOpen: true }, (err) => {
@@ -247,6 +262,18 @@ export class Pop3Workers {
       });
       return true;
     };
+  }
+
+  /**
+   * A worker did not take connection `id` in time: it is taken for hung (its event loop stuck, or its IPC channel),
+   * since a worker that runs takes a socket at once. The connection is closed, and the worker ended: its exit starts
+   * another, as for any worker that exits. Its sessions are cut off, deleting nothing (only QUIT commits).
+   */
+  #hung(w: Worker, id: number): void {
+    this.log.error({ worker: w.child.pid, ms: this.#takeMs }, 'pop3 worker did not take a connection in time: ended as hung, another will start');
+    w.ready = false;
+    this.#drop(w, id);
+    w.child.kill('SIGKILL');
   }
 
   /** The ready worker with the fewest open connections, if it has fewer than `here`; else null. */
