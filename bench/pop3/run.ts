@@ -41,7 +41,7 @@
  * a row) one more postroom run of one row (BENCH_PROFILE_ROW, else the worst) under node --cpu-prof, summarized.
  * Options (environment): BENCH_MESSAGES (10000), BENCH_BODY_BYTES (4096), BENCH_HUGE_MESSAGES (20),
  * BENCH_HUGE_MIB (10), BENCH_USERS (20), BENCH_PER_USER (500), BENCH_LOGINS (500), BENCH_LOGIN_CLIENTS (4),
- * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (5), BENCH_WARMUP (2), BENCH_POP3_PROCESSES (1: postroom's
+ * BENCH_SESSIONS (10), BENCH_WINDOW (100), BENCH_ROUNDS (11), BENCH_WARMUP (2), BENCH_POP3_PROCESSES (1: postroom's
  * pop3.processes), BENCH_DOVECOT_ROUNDS (calibrated), BENCH_PROFILE
  * (auto, 0 or 1), BENCH_PROFILE_ROW (login, open, retr, poplib, huge, concurrent, dele), BENCH_KEEP=1 keeps the
  * temp directory (logs, data), BENCH_ONLY=dovecot runs without postroom, BENCH_GROUPS=retr,huge runs only those groups.
