@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { MailboxLockedError, type BlobStore, type Envelope } from '../store.js';
-import { migrate } from './schema.js';
+import { migrate, migrations } from './schema.js';
 import { openSqliteStore, type SqliteStoreOptions } from './index.js';
 
 async function dir(t: TestContext): Promise<string> {
@@ -161,6 +161,44 @@ test('migrate applies each migration once, in order, and later ones on an older 
   assert.equal(migrate(db, ['CREATE TABLE a (x)', 'CREATE TABLE b (x)', 'CREATE TABLE c (x)']), 1);
   assert.throws(() => migrate(db, ['CREATE TABLE a (x)']), /newer/);
   db.close();
+});
+
+test('migration 5 fills body_offset from each part index, NULL where the index is missing, not JSON or not a whole number', () => {
+  const db = new Database(':memory:');
+  migrate(db, migrations.slice(0, 4));
+  db.exec("INSERT INTO users VALUES ('u', 'a@x.test', 'h', NULL, 0); INSERT INTO mailboxes VALUES ('m', 'u', 'INBOX', 's', 1)");
+  const parts: [string, string | null][] = [
+    ['1', '[{"path":"","body":288,"end":4096}]'],
+    ['2', null],
+    ['3', '{not json'],
+    ['4', '[{"path":"","body":"12"}]'],
+    ['5', '[]'],
+    ['6', '[{"path":"","body":2.5}]'],
+  ];
+  const insert = db.prepare("INSERT INTO messages (mailbox_id, uid, blob_id, sha256, size, received_at, flags, parts) VALUES ('m', ?, 'b', 's', 4096, 0, '[]', ?)");
+  for (const [uid, p] of parts) insert.run(uid, p);
+  assert.equal(migrate(db), migrations.length - 4);
+  const got = db.prepare('SELECT uid, body_offset FROM messages ORDER BY uid').raw(true).all();
+  assert.deepEqual(got, [['1', 288], ['2', null], ['3', null], ['4', null], ['5', null], ['6', null]]);
+  db.close();
+});
+
+test('Mailbox.summary reads the same whether it splits one string or, for a uid with a space, reads row by row', async (t) => {
+  const d = await dir(t);
+  const s = await open(t, { dataDir: d });
+  const user = await s.users.create('ann@x.test', 'h');
+  const inbox = await s.mailbox(user.id);
+  const parts = [{ path: '', contentType: 'text/plain', header: 0, body: 9, end: 12 }];
+  const a = await inbox.append(await put(s, 'Subject: a\r\n\r\nhi\r\n'), { receivedAt: new Date(), parts });
+  const b = await inbox.append(await put(s, 'x\r\n'), { receivedAt: new Date() });
+  const expected = [{ uid: a.uid, size: a.size, bodyOffset: 9 }, { uid: b.uid, size: 3 }];
+  assert.deepEqual(await inbox.summary(), expected);
+  // Not a uid the store makes (RFC 1939 §7: printable, no space), but one a damaged or hand-edited database could hold.
+  const db = new Database(path.join(d, 'postroom.db'));
+  db.prepare('UPDATE messages SET uid = ? WHERE uid = ?').run('~ spaced', b.uid);
+  db.close();
+  assert.deepEqual(await inbox.summary(), [expected[0], { uid: '~ spaced', size: 3 }]);
+  assert.deepEqual(await (await s.mailbox((await s.users.create('bob@x.test', 'h')).id)).summary(), [], 'an empty mailbox');
 });
 
 test('FileBlobStore refuses ids that are not 32 hex digits before building a path', async (t) => {
