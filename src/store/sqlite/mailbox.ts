@@ -142,12 +142,20 @@ export class SqliteMailbox implements Mailbox {
     // twice as much (10,000 messages: 12 ms against 6 ms, with the body offset in its own column, schema.ts 5, where
     // json_extract per row added 4 ms more). A uid is printable without spaces (RFC 1939 §7), so a space separates
     // fields; the count says whether that held, and if a uid ever had a space, the rows are read one by one instead.
-    const [count, joined] = this.ctx
-      .sql<[string], [number, string | null]>(
-        "SELECT count(*), string_agg(uid || ' ' || size || ' ' || ifnull(body_offset, ''), ' ' ORDER BY uid) FROM messages WHERE mailbox_id = ?",
-      )
-      .raw(true)
-      .get(this.id)!;
+    let row: [number, string | null];
+    try {
+      row = this.ctx
+        .sql<[string], [number, string | null]>(
+          "SELECT count(*), string_agg(uid || ' ' || size || ' ' || ifnull(body_offset, ''), ' ' ORDER BY uid) FROM messages WHERE mailbox_id = ?",
+        )
+        .raw(true)
+        .get(this.id)!;
+    } catch {
+      // A string longer than SQLite or V8 allow (some ten million messages): row by row, which fails again on any
+      // other error.
+      return this.summaryByRow();
+    }
+    const [count, joined] = row;
     const f = joined?.split(' ') ?? [];
     if (f.length !== 3 * count) return this.summaryByRow();
     const out = new Array<MessageSummary>(count);
