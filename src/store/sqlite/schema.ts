@@ -92,7 +92,8 @@ export const migrations: readonly string[] = [
   `,
   // 5: the body offset of a message (its part index's first entry's, `$[0].body`) in a column of its own, for a
   // mailbox's summary (what a POP3 login reads): no JSON parsed per row (10,000 messages: 4 ms less). A part index
-  // that is not valid JSON, or whose offset is not a whole number, gives NULL, as the summary read it before.
+  // that is not valid JSON (json_extract failed the whole summary on it), or whose offset is not a whole number,
+  // gives NULL: TOP then finds the header's end itself.
   `
   ALTER TABLE messages ADD COLUMN body_offset INTEGER;
   UPDATE messages SET body_offset =
