@@ -1,6 +1,6 @@
 import test, { type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -134,4 +134,21 @@ test('no ready worker, or none with fewer connections than the server: the conne
   workers.start();
   await until(() => log().includes('ready'), 10_000, 'the worker to be ready');
   assert.equal(handOff(serverSide, () => {}), false, 'the server has no more connections than the worker');
+});
+
+test('a real worker keeps a stop that comes while it starts, and stops once it is ready instead of waiting to be killed', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'postroom-workers-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = defaultConfig(dir);
+  mkdirSync(config.dataDir); // the worker opens the store there, as the server made it
+  const said: string[] = [];
+  const log = { info: (_o: object, msg?: string) => said.push(msg ?? ''), warn: () => {}, error: (_o: object, msg?: string) => said.push(msg ?? '') };
+  const workers = new Pop3Workers(1, config, { key: '', cert: '' }, new AuthThrottle(), log);
+  workers.start();
+  // At once: the worker's node is still loading, long before it has its configuration and says it is ready.
+  const t0 = Date.now();
+  await workers.stop(20_000);
+  // Lost, the stop would leave the worker running until the deadline (20 s) and its grace (5 s) ended it with SIGKILL.
+  assert.ok(Date.now() - t0 < 15_000, `stopped in ${Date.now() - t0} ms`);
+  assert.deepEqual(said, ['pop3 worker ready'], 'it got its configuration, opened the store, and then stopped');
 });
