@@ -16,7 +16,7 @@
  * Guarantees:
  * - A connection is handed over before a byte of it is read (LineServer pauses new sockets). The server keeps its
  *   copy of the socket until the worker says it took it (`took`), and closes it then; a connection whose worker
- *   went away before that, or did not take it within `TAKE_MS` (a descriptor lost in transit, a stuck worker), is
+ *   went away before that, or did not take it within `takeMs` (10 s; a descriptor lost in transit, a stuck worker), is
  *   closed here. It stays counted in the listener's limits until the worker reports it
  *   `closed`, or the worker exits.
  * - One login lockout for all processes: a failure counted anywhere is sent to every other process, and a worker
@@ -25,7 +25,7 @@
  * - A worker that exits (or cannot be started) while the server runs is started again, after 1 s, doubling up to
  *   1 min while it keeps failing; its sessions are cut off (nothing deleted: only QUIT commits), and the maildrop
  *   locks it held are taken over by the next login once its process is gone (the store's instance check).
- * - A worker that does not take a connection within `TAKE_MS` is taken for hung: the connection is closed, the
+ * - A worker that does not take a connection within `takeMs` is taken for hung: the connection is closed, the
  *   worker gets no other, and it is ended (SIGKILL) and started again as one that exited.
  * - `stop()`: every worker drains as the server's own listeners do, within the deadline, then gets SIGKILL.
  *   A worker whose server process goes away exits at once (its IPC channel closes).
