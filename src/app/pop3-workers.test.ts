@@ -19,7 +19,7 @@ test('workerNodeArgs: a worker gets the server\'s node options, not those that b
 // Workers that misbehave, as real processes: the server side (Pop3Workers) is what is tested. Each appends
 // "start <ms>" to its log when it starts and "ready" once it said so. `exit` ends at once (a worker that cannot
 // start); `hang` says ready and never takes a connection (a stuck worker); `die` says ready and exits on the first
-// connection, before taking it.
+// connection, before taking it; `take` says ready and takes every connection (and then does nothing with it).
 const FAKE_WORKER = `
 import { appendFileSync } from 'node:fs';
 const [behaviour, log] = process.argv.slice(2);
@@ -28,13 +28,14 @@ if (behaviour === 'exit') process.exit(1);
 process.on('message', (m) => {
   if (m.t === 'init') process.send({ t: 'ready' }, () => appendFileSync(log, 'ready\\n'));
   if (m.t === 'conn' && behaviour === 'die') process.exit(1);
+  if (m.t === 'conn' && behaviour === 'take') process.send({ t: 'took', id: m.id });
   if (m.t === 'stop') process.exit(0);
 });
 process.on('disconnect', () => process.exit(0));
 `;
 
 /** A Pop3Workers of one fake worker, stopped at the end of the test; `log()` reads the worker's lines. */
-function fakeWorkers(t: TestContext, behaviour: 'exit' | 'hang' | 'die', opts: Pop3WorkersOptions = {}) {
+function fakeWorkers(t: TestContext, behaviour: 'exit' | 'hang' | 'die' | 'take', opts: Pop3WorkersOptions = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'postroom-workers-'));
   const script = path.join(dir, 'worker.mjs');
   const logFile = path.join(dir, 'log');
@@ -83,8 +84,8 @@ test('a worker that keeps exiting is started again after restartMinMs, the wait 
   const gaps = s.slice(1, 6).map((x, i) => x - s[i]!);
   // Each gap is the wait plus a process start: never shorter than the wait (200, 400, then 400 at the cap).
   [200, 400, 400, 400, 400].forEach((wait, i) => assert.ok(gaps[i]! >= wait - 5, `gap ${i + 1} ${gaps[i]} ms, wait ${wait} ms: ${gaps}`));
-  // Uncapped, the last two waits would be 1,600 and 3,200 ms.
-  assert.ok(gaps[3]! < 1400 && gaps[4]! < 1400, `the wait stays at the cap: ${gaps}`);
+  // Uncapped, the last two waits would be 1,600 and 3,200 ms (and each gap is at least its wait).
+  assert.ok(gaps[3]! < 1600 && gaps[4]! < 3200, `the wait stays at the cap: ${gaps}`);
   await workers.stop(1000);
   const after = starts().length;
   await new Promise((r) => setTimeout(r, 700));
@@ -110,6 +111,21 @@ test('a worker that does not take a connection in time is taken for hung: the co
   await until(() => log().filter((l) => l === 'ready').length === 2, 10_000, 'the new worker to be ready');
   const next = await pausedConnection(t);
   assert.equal(handOff(next.serverSide, () => {}), true);
+});
+
+test('a server that stalls past takeMs does not take a worker that took the connection meanwhile for hung', { timeout: 40_000 }, async (t) => {
+  const { workers, log, starts } = fakeWorkers(t, 'take', { takeMs: 300, restartMinMs: 100 });
+  workers.start();
+  await until(() => log().includes('ready'), 10_000, 'the worker to be ready');
+  const { client, serverSide } = await pausedConnection(t);
+  let released = 0;
+  assert.equal(workers.handOff('pop3', () => 1)(serverSide, () => released++), true);
+  // This process busy for twice takeMs right after the hand-off: the timer is due before the worker's `took` is read.
+  for (const end = Date.now() + 600; Date.now() < end; );
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(starts().length, 1, 'the worker was not ended');
+  assert.equal(released, 0, 'the connection is still the worker\'s');
+  assert.equal(client.destroyed, false);
 });
 
 test('a worker that exits before taking a connection: the connection is closed and its place released at once, and another worker starts', { timeout: 40_000 }, async (t) => {

@@ -94,6 +94,8 @@ interface Worker {
   ready: boolean;
   readyAt: number;
   gone: boolean;
+  /** Ended as hung (a SIGKILL sent; its exit is still to come). */
+  hung: boolean;
   /** Connections handed to it and not closed yet: their place in the limits, and the server's copy until `took`. */
   readonly open: Map<number, Handed>;
 }
@@ -141,7 +143,7 @@ export class Pop3Workers {
     opts: Pop3WorkersOptions = {},
   ) {
     this.#command = opts.command ?? [fileURLToPath(new URL('../../../bin/postroom.js', import.meta.url)), 'pop3-worker'];
-    this.#restartMinMs = opts.restartMinMs ?? 1000;
+    this.#restartMinMs = Math.max(1, opts.restartMinMs ?? 1000); // doubled: 0 would stay 0
     this.#restartMaxMs = opts.restartMaxMs ?? 60_000;
     this.#takeMs = opts.takeMs ?? 10_000;
     this.#slots = Array.from({ length: count }, () => ({ worker: null, waitMs: this.#restartMinMs }));
@@ -165,7 +167,7 @@ export class Pop3Workers {
       slot.worker = null;
       return this.#restartLater(slot, null);
     }
-    const w: Worker = { child, ready: false, readyAt: 0, gone: false, open: new Map() };
+    const w: Worker = { child, ready: false, readyAt: 0, gone: false, hung: false, open: new Map() };
     slot.worker = w;
     child.on('message', (m: FromWorker) => this.#onMessage(w, m));
     // A process that could not be started emits 'error' and no 'exit'; an IPC error is followed by the exit.
@@ -252,7 +254,7 @@ export class Pop3Workers {
       const w = this.#leastBusy(here());
       if (!w) return false;
       const id = ++this.#nextId;
-      const timer = setTimeout(() => this.#hung(w, id), this.#takeMs).unref();
+      const timer = this.#takeTimer(w, id);
       w.open.set(id, { release: closed, socket, timer });
       // keepOpen: this copy stays until the worker says it took the socket, so it can be closed if the worker dies first.
       w.child.send({ t: 'conn', id, service } satisfies ToWorker, socket, { keepOpen: true }, (err) => {
@@ -265,14 +267,35 @@ export class Pop3Workers {
   }
 
   /**
+   * The timer of a connection handed to `w`, which finds the worker hung if it has not taken the connection in
+   * `takeMs`. Node runs due timers before it reads what has arrived, so the decision waits for the next check
+   * phase, after the poll that reads a `took` already sent; and a timer that ran late by half its time or more means
+   * that this process stalled (a long step, a frozen process group), not the worker: it gets its full time again.
+   */
+  #takeTimer(w: Worker, id: number): NodeJS.Timeout {
+    const due = Date.now() + this.#takeMs;
+    return setTimeout(() => {
+      setImmediate(() => {
+        const c = w.open.get(id);
+        if (!c?.timer) return; // taken (its timer is cleared then), or dropped
+        if (Date.now() - due >= this.#takeMs / 2) c.timer = this.#takeTimer(w, id);
+        else this.#hung(w, id);
+      });
+    }, this.#takeMs).unref();
+  }
+
+  /**
    * A worker did not take connection `id` in time: it is taken for hung (its event loop stuck, or its IPC channel),
    * since a worker that runs takes a socket at once. The connection is closed, and the worker ended: its exit starts
-   * another, as for any worker that exits. Its sessions are cut off, deleting nothing (only QUIT commits).
+   * another, as for any worker that exits. Its sessions are cut off, deleting nothing (only QUIT commits). Limits: a
+   * worker stuck in one step for `takeMs` (10 s) is ended as hung too.
    */
   #hung(w: Worker, id: number): void {
-    this.log.error({ worker: w.child.pid, ms: this.#takeMs }, 'pop3 worker did not take a connection in time: ended as hung, another will start');
-    w.ready = false;
     this.#drop(w, id);
+    if (w.hung || w.gone) return; // ended already: its exit closes the rest
+    w.hung = true;
+    w.ready = false;
+    this.log.error({ worker: w.child.pid, ms: this.#takeMs }, 'pop3 worker did not take a connection in time: ended as hung, another will start');
     w.child.kill('SIGKILL');
   }
 

@@ -150,10 +150,11 @@ export class SqliteMailbox implements Mailbox {
         )
         .raw(true)
         .get(this.id)!;
-    } catch {
-      // A string longer than SQLite or V8 allow (some ten million messages): row by row, which fails again on any
-      // other error.
-      return this.summaryByRow();
+    } catch (err) {
+      // A string longer than SQLite or V8 allow (some ten million messages): row by row. Any other error is the
+      // caller's, as for every read.
+      if ((err as { code?: unknown }).code === 'SQLITE_TOOBIG' || err instanceof RangeError) return this.summaryByRow();
+      throw err;
     }
     const [count, joined] = row;
     const f = joined?.split(' ') ?? [];
