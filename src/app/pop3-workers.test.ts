@@ -76,6 +76,19 @@ async function pausedConnection(t: TestContext): Promise<{ client: Socket; serve
   return { client, serverSide };
 }
 
+/** A ready fake worker and one connection handed to it (this process has 1); `released()` counts its place's releases. */
+async function handedConnection(t: TestContext, behaviour: 'hang' | 'die' | 'take', opts: Pop3WorkersOptions) {
+  const f = fakeWorkers(t, behaviour, opts);
+  f.workers.start();
+  await until(() => f.log().includes('ready'), 10_000, 'the worker to be ready');
+  const { client, serverSide } = await pausedConnection(t);
+  let released = 0;
+  const handOff = f.workers.handOff('pop3', () => 1);
+  const t0 = Date.now();
+  assert.equal(handOff(serverSide, () => released++), true, 'the ready worker with fewer connections gets it');
+  return { ...f, client, handOff, t0, released: () => released };
+}
+
 test('a worker that keeps exiting is started again after restartMinMs, the wait doubling up to restartMaxMs, and not after stop()', { timeout: 40_000 }, async (t) => {
   const { workers, starts } = fakeWorkers(t, 'exit', { restartMinMs: 200, restartMaxMs: 400 });
   workers.start();
@@ -93,20 +106,13 @@ test('a worker that keeps exiting is started again after restartMinMs, the wait 
 });
 
 test('a worker that does not take a connection in time is taken for hung: the connection is closed, its place released, the worker ended and another started', { timeout: 40_000 }, async (t) => {
-  const { workers, log, starts } = fakeWorkers(t, 'hang', { takeMs: 300, restartMinMs: 100 });
-  workers.start();
-  await until(() => log().includes('ready'), 10_000, 'the worker to be ready');
-  const { client, serverSide } = await pausedConnection(t);
-  let released = 0;
-  const handOff = workers.handOff('pop3', () => 1);
-  const t0 = Date.now();
-  assert.equal(handOff(serverSide, () => released++), true, 'the ready worker with fewer connections gets it');
+  const { client, handOff, t0, released, log, starts } = await handedConnection(t, 'hang', { takeMs: 300, restartMinMs: 100 });
   client.resume();
   await once(client, 'close');
   assert.ok(Date.now() - t0 >= 290, 'closed once takeMs has passed');
-  await until(() => released === 1, 2000, 'the place to be released');
+  await until(() => released() === 1, 2000, 'the place to be released');
   await until(() => starts().length === 2, 10_000, 'another worker');
-  assert.equal(released, 1, 'released once');
+  assert.equal(released(), 1, 'released once');
   // The hung worker takes nothing more: the new one, once ready, is handed the next connection.
   await until(() => log().filter((l) => l === 'ready').length === 2, 10_000, 'the new worker to be ready');
   const next = await pausedConnection(t);
@@ -114,32 +120,22 @@ test('a worker that does not take a connection in time is taken for hung: the co
 });
 
 test('a server that stalls past takeMs does not take a worker that took the connection meanwhile for hung', { timeout: 40_000 }, async (t) => {
-  const { workers, log, starts } = fakeWorkers(t, 'take', { takeMs: 300, restartMinMs: 100 });
-  workers.start();
-  await until(() => log().includes('ready'), 10_000, 'the worker to be ready');
-  const { client, serverSide } = await pausedConnection(t);
-  let released = 0;
-  assert.equal(workers.handOff('pop3', () => 1)(serverSide, () => released++), true);
+  const { client, released, starts } = await handedConnection(t, 'take', { takeMs: 300, restartMinMs: 100 });
   // This process busy for twice takeMs right after the hand-off: the timer is due before the worker's `took` is read.
   for (const end = Date.now() + 600; Date.now() < end; );
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal(starts().length, 1, 'the worker was not ended');
-  assert.equal(released, 0, 'the connection is still the worker\'s');
+  assert.equal(released(), 0, 'the connection is still the worker\'s');
   assert.equal(client.destroyed, false);
 });
 
 test('a worker that exits before taking a connection: the connection is closed and its place released at once, and another worker starts', { timeout: 40_000 }, async (t) => {
-  const { workers, log, starts } = fakeWorkers(t, 'die', { takeMs: 60_000, restartMinMs: 100 });
-  workers.start();
-  await until(() => log().includes('ready'), 10_000, 'the worker to be ready');
-  const { client, serverSide } = await pausedConnection(t);
-  let released = 0;
-  assert.equal(workers.handOff('pop3', () => 1)(serverSide, () => released++), true);
+  const { client, released, starts } = await handedConnection(t, 'die', { takeMs: 60_000, restartMinMs: 100 });
   client.resume();
   await once(client, 'close'); // long before takeMs
-  await until(() => released === 1, 2000, 'the place to be released');
+  await until(() => released() === 1, 2000, 'the place to be released');
   await until(() => starts().length === 2, 10_000, 'another worker');
-  assert.equal(released, 1);
+  assert.equal(released(), 1);
 });
 
 test('no ready worker, or none with fewer connections than the server: the connection stays in the server', { timeout: 40_000 }, async (t) => {
