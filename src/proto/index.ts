@@ -11,7 +11,7 @@ export { DotDecoder, DotStuffer, dotStuff } from './dot-body.js';
 export { LineEndScanner } from './line-ends.js';
 export { BodyFeed, type BodyFeedOptions } from './body-feed.js';
 export { splitCommand, type CommandSpec, type CommandTable } from './command-table.js';
-export { runSession, toProtocolError, type EngineConn, type ProtocolErrors } from './engine.js';
+export { FLUSH_AT, runSession, toProtocolError, type EngineConn, type ProtocolErrors } from './engine.js';
 export { ConnectionLimiter, resolveLimits, type ConnectionLimits, type LineLimits } from './limits.js';
 export { LineConn, LineConnInfo, type LineConnOptions, type PeerAddress } from './line-conn.js';
 export { LineServer, type HandOff, type LineServerOptions, type RefusalReplies, type TlsCredentials } from './line-server.js';

@@ -9,7 +9,7 @@
  *   (disconnect, timeout, error, shutdown), never with a commit in the second case (RFC 1939 §6).
  * - Replies and message bodies reach the socket only through `flush()`, in order; a body chunk waits for the
  *   socket to drain when the client reads slowly (a message read whole, at most 64 KiB, is queued at once, and
- *   the engine writes once 64 KiB are queued), so at most about 128 KiB plus the socket's buffer is held.
+ *   the engine writes once FLUSH_AT, 192 KiB, are queued), so at most about 256 KiB plus the socket's buffer is held.
  * Limits: the reader takes lines up to `maxAuthLineBytes` (AUTH); the engine holds other commands to
  * `maxLineBytes` (RFC 2449 §4).
  */
@@ -18,6 +18,7 @@ import type { Socket } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import {
   ConnectionLostError,
+  FLUSH_AT,
   LineConn,
   LineConnInfo,
   ProtocolError,
@@ -34,9 +35,6 @@ import type { Pop3Limits, Pop3ServerOptions } from './options.js';
 import { outOfState, type Pop3State } from './state.js';
 
 export type { Pop3State } from './state.js';
-
-/** Reply and body octets queued past which a body write goes to the socket (and waits for it to drain). */
-const FLUSH_AT = 64 * 1024;
 
 /** What a connection needs from its server. */
 export interface ConnContext {
@@ -126,7 +124,7 @@ export class Pop3Conn extends LineConn<Pop3State> {
   }
 
   /**
-   * Queues a chunk of a message body; writes (and waits for the socket to drain) once 64 KiB are queued.
+   * Queues a chunk of a message body; writes (and waits for the socket to drain) once FLUSH_AT (192 KiB) are queued.
    * Throws ConnectionLostError when the client is gone or the connection was aborted (shutdown deadline).
    */
   async writeChunk(chunk: Buffer): Promise<void> {

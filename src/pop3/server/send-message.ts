@@ -28,7 +28,7 @@ function cutOff(c: Pop3Conn, err: unknown): never {
 /**
  * Queues a message held in memory (at most 64 KiB: RETR of a small message), byte-stuffed and terminated, without
  * waiting: no stream, no await, and the reply joins its pipelined neighbours in one write (the engine writes
- * before reading on once 64 KiB are queued).
+ * before reading on once FLUSH_AT, 192 KiB, are queued).
  *
  * @example
  * ```ts
