@@ -16,19 +16,10 @@ const [ANN, BOB, CAT] = USERS;
 const PASSWORD = 'correct horse';
 const { content, data } = messageText(['From: dan@example.net', 'Subject: one', '', '.a line with a dot', 'body', '']);
 
-/** The JSON log lines `postroom start` (and its worker, on the same standard error) wrote so far. */
-function logLines(d: DaemonChild): Record<string, unknown>[] {
-  return d
-    .stderr()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 /** Waits (up to 15 s) until `count` log lines say `msg`; returns them. */
 async function waitForLog(d: DaemonChild, msg: string, count = 1): Promise<Record<string, unknown>[]> {
   for (let i = 0; i < 300; i++) {
-    const lines = logLines(d).filter((l) => l['msg'] === msg);
+    const lines = d.logs().filter((l) => l['msg'] === msg);
     if (lines.length >= count) return lines;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -36,13 +27,25 @@ async function waitForLog(d: DaemonChild, msg: string, count = 1): Promise<Recor
 }
 
 /** The pid of the process that served each POP3 connection so far, in the order they came. */
-const servedBy = (d: DaemonChild): number[] => logLines(d).filter((l) => l['msg'] === 'Connected' && String(l['conn']).startsWith('p')).map((l) => Number(l['pid']));
+const servedBy = (d: DaemonChild): number[] => d.logs().filter((l) => l['msg'] === 'Connected' && String(l['conn']).startsWith('p')).map((l) => Number(l['pid']));
 
 /** A connection that has its greeting: counted by the process that took it. (In an array: a script is awaitable.) */
 async function greeted(port: number, tls = false): Promise<[Pop3Script]> {
   const c = Pop3Script.open(port, { tls });
   await c.expect(/^\+OK /);
   return [c];
+}
+
+/**
+ * A session greeted by the server (`holder`), then one in the worker logged in as ann with DELE 1 pending
+ * (`inWorker`): the worker has fewer connections than the server when the second comes.
+ */
+async function oneInEach(d: DaemonChild, pop3: number, worker: number): Promise<{ holder: Pop3Script; inWorker: Pop3Script }> {
+  const [holder] = await greeted(pop3);
+  const inWorker = Pop3Script.open(pop3);
+  await inWorker.login(ANN, PASSWORD).send('DELE 1').expect(/^\+OK/);
+  assert.equal(servedBy(d).at(-1), worker);
+  return { holder, inWorker };
 }
 
 interface Started {
@@ -131,10 +134,7 @@ test('pop3.processes = 2: one session per maildrop across processes (-ERR [IN-US
 
 test('pop3.processes = 2: a worker killed with DELEs pending deletes nothing; its lock goes with it, and another worker starts', async (t) => {
   const { d, pop3, worker } = await start(t);
-  const [holder] = await greeted(pop3); // server
-  const doomed = Pop3Script.open(pop3);
-  await doomed.login(ANN, PASSWORD).send('DELE 1').expect(/^\+OK/);
-  assert.equal(servedBy(d).at(-1), worker);
+  const { holder, inWorker: doomed } = await oneInEach(d, pop3, worker);
   process.kill(worker, 'SIGKILL');
   await doomed.expectClosed();
   await waitForLog(d, 'pop3 worker exited; starting another');
@@ -191,10 +191,7 @@ test('pop3.processes = 2: SIGHUP\'s new certificate reaches the worker (POP3S an
 
 test('pop3.processes = 2: SIGTERM tells a session in the worker that the server is stopping; nothing is deleted; the worker exits with the server', async (t) => {
   const { d, dir, pop3, worker } = await start(t);
-  const [holder] = await greeted(pop3); // server
-  const idle = Pop3Script.open(pop3);
-  await idle.login(ANN, PASSWORD).send('DELE 1').expect(/^\+OK/);
-  assert.equal(servedBy(d).at(-1), worker);
+  const { holder, inWorker: idle } = await oneInEach(d, pop3, worker);
   const code = d.stop('SIGTERM');
   await idle.expect(/^-ERR \[SYS\/TEMP\] /).expectClosed();
   await holder.expect(/^-ERR \[SYS\/TEMP\] /).expectClosed();
@@ -205,10 +202,7 @@ test('pop3.processes = 2: SIGTERM tells a session in the worker that the server 
 
 test('pop3.processes = 2: a worker stopped alone (SIGTERM to it) drains its sessions, gets no new connection, and is started again', async (t) => {
   const { d, pop3, worker } = await start(t);
-  const [holder] = await greeted(pop3); // server
-  const idle = Pop3Script.open(pop3);
-  await idle.login(ANN, PASSWORD).send('DELE 1').expect(/^\+OK/);
-  assert.equal(servedBy(d).at(-1), worker);
+  const { holder, inWorker: idle } = await oneInEach(d, pop3, worker);
   process.kill(worker, 'SIGTERM');
   await idle.expect(/^-ERR \[SYS\/TEMP\] /).expectClosed();
   const [meanwhile] = await greeted(pop3); // the worker is stopping or gone: the server takes it

@@ -102,9 +102,10 @@ interface Worker {
 
 interface Handed {
   readonly release: () => void;
+  /** The server's copy of the socket, until the worker takes the connection (null: taken). */
   socket: Socket | null;
-  /** Closes the server's copy if the worker does not take it in time. */
-  timer: NodeJS.Timeout | null;
+  /** Finds the worker hung if it has not taken the connection in time (#takeTimer). */
+  timer: NodeJS.Timeout;
 }
 
 /** A place for one worker: the one running (or null), and the wait before the next start (doubling on failure). */
@@ -199,7 +200,7 @@ export class Pop3Workers {
     const c = w.open.get(id);
     if (!c) return;
     w.open.delete(id);
-    if (c.timer) clearTimeout(c.timer);
+    clearTimeout(c.timer);
     c.socket?.destroy();
     c.release();
   }
@@ -222,10 +223,9 @@ export class Pop3Workers {
         return;
       case 'took': {
         const c = w.open.get(m.id);
-        if (!c) return;
-        if (c.timer) clearTimeout(c.timer);
-        c.timer = null;
-        c.socket?.destroy(); // the worker has its own descriptor now: this closes only the server's, no FIN is sent
+        if (!c?.socket) return;
+        clearTimeout(c.timer);
+        c.socket.destroy(); // the worker has its own descriptor now: this closes only the server's, no FIN is sent
         c.socket = null;
         return;
       }
@@ -277,7 +277,7 @@ export class Pop3Workers {
     return setTimeout(() => {
       setImmediate(() => {
         const c = w.open.get(id);
-        if (!c?.timer) return; // taken (its timer is cleared then), or dropped
+        if (!c?.socket) return; // taken, or dropped
         if (Date.now() - due >= this.#takeMs / 2) c.timer = this.#takeTimer(w, id);
         else this.#hung(w, id);
       });

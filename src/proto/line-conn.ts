@@ -85,8 +85,8 @@ export interface LineConnOptions<S extends string> {
 /**
  * Output gathered for one write: a pipelined group's replies and message bodies (up to the engine's FLUSH_AT, 192
  * KiB, and one message of at most 64 KiB) are copied into a buffer of this size taken from a pool shared by every
- * connection of this thread, instead of into a new buffer per write. Buffers this size live outside the JavaScript heap, and V8 counts what is allocated there
- * against the old generation's limit: a new 256 KiB buffer per write (what a write the kernel could not take at once
+ * connection of this thread, instead of into a new buffer per write. Buffers this size live outside the JavaScript
+ * heap, and V8 counts what is allocated there against the old generation's limit: a new 256 KiB buffer per write (what a write the kernel could not take at once
  * used to cost, about every write of a pipelined RETR) started a full garbage collection every few thousand
  * messages. A buffer goes back to the pool as soon as its write is done: at once when the kernel took every byte
  * inside write(), else when the socket calls the write's callback.

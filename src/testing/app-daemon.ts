@@ -21,6 +21,8 @@ export interface DaemonChild {
   stdout(): string;
   /** Everything printed on standard error so far (JSON log lines). */
   stderr(): string;
+  /** The JSON log lines printed on standard error so far, parsed (with POP3 workers: theirs too, on the same stream). */
+  logs(): Record<string, unknown>[];
   /** Sends a signal and resolves to the exit code (rejects after `timeoutMs`). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
@@ -68,6 +70,11 @@ export async function startDaemonChild(t: { after(fn: () => void | Promise<void>
     addresses,
     stdout: () => out,
     stderr: () => err,
+    logs: () =>
+      err
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     async stop(signal = 'SIGTERM', stopTimeoutMs = 30_000) {
       child.kill(signal);
       let timer: NodeJS.Timeout | undefined;

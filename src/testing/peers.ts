@@ -31,6 +31,22 @@ export function needPeer(t: TestContext, what: string, present: boolean): boolea
 }
 
 /**
+ * Where a command is on PATH (`command -v`), or null when it is not there.
+ *
+ * @example
+ * ```ts
+ * commandPath('python3'); // '/usr/bin/python3' on Debian
+ * ```
+ */
+export function commandPath(cmd: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v "$1"`, 'sh', cmd], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Whether a command is on PATH.
  *
  * @example
@@ -39,12 +55,7 @@ export function needPeer(t: TestContext, what: string, present: boolean): boolea
  * ```
  */
 export function hasCommand(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v "$1"`, 'sh', cmd], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return commandPath(cmd) !== null;
 }
 
 /**

@@ -23,9 +23,9 @@
  * Limits: programs run as the current user, except that getmail6, which refuses to deliver as root, delivers as
  * `nobody` when the test runs as root.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { commandPath } from './peers.js';
 import { crlfToLf, mboxrdQuote } from './pop3-interop.js';
 import { runProgram } from './pop3-interop-run.js';
 import { asIs, env, makeMaildir, readMaildir, readMbox, type Pop3Account, type Pop3InteropClient } from './pop3-interop-kit.js';
@@ -293,7 +293,7 @@ function getmail(ssl: boolean): Pop3InteropClient {
         { mode: 0o600 },
       );
       // getmail's own interpreter (its first line): the one that has getmailcore.
-      const program = execFileSync('sh', ['-c', 'command -v getmail'], { encoding: 'utf8' }).trim();
+      const program = commandPath('getmail') ?? 'getmail';
       const python = /^#!\s*(\S+)/.exec(readFileSync(program, 'utf8'))?.[1] ?? 'python3';
       await runProgram(python, ['-c', GETMAIL_CHILD_WAIT_FIX, program, '--getmaildir', dir, '--rcfile', rc], { env: env(dir) });
       return readMaildir(md);

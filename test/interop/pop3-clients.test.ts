@@ -60,11 +60,10 @@ async function maildrops(dir: string, users: readonly string[]): Promise<Map<str
   }
 }
 
-/** The server's log lines of the connections in which `user` logged in (JSON lines, as written), for a failure's message. */
-function sessionLog(stderr: string, user: string): string {
-  const lines = stderr.split('\n').filter((l) => l.startsWith('{'));
-  const conns = new Set(lines.map((l) => JSON.parse(l) as { user?: string; conn?: string }).filter((l) => l.user === user && l.conn).map((l) => l.conn));
-  return lines.filter((l) => conns.has((JSON.parse(l) as { conn?: string }).conn)).join('\n') || '(none: it never logged in)';
+/** The server's log lines of the connections in which `user` logged in, for a failure's message. */
+function sessionLog(logs: readonly Record<string, unknown>[], user: string): string {
+  const conns = new Set(logs.filter((l) => l['user'] === user && l['conn']).map((l) => l['conn']));
+  return logs.filter((l) => conns.has(l['conn'])).map((l) => JSON.stringify(l)).join('\n') || '(none: it never logged in)';
 }
 
 /**
@@ -137,7 +136,7 @@ async function fetchAll(t: TestContext, processes: number): Promise<void> {
         mkdirSync(clientDir);
         const stored = await client.fetch(account(client.name), clientDir).catch(async (err: Error) => {
           await new Promise((r) => setTimeout(r, 500)); // the server logs the end of the session it sees closed
-          throw new Error(`${err.message}\nthe server's log of ${user}'s sessions:\n${sessionLog(d.stderr(), user)}`);
+          throw new Error(`${err.message}\nthe server's log of ${user}'s sessions:\n${sessionLog(d.logs(), user)}`);
         });
         assert.deepEqual(stored.map((m) => messageKey(m)).sort(), set.map((m) => m.key).sort(), `${client.name} stored each message once`);
         for (const m of stored) {
@@ -154,8 +153,7 @@ async function fetchAll(t: TestContext, processes: number): Promise<void> {
   // a generic -ERR [SYS/TEMP]).
   assert.deepEqual(d.stderr().split('\n').filter((l) => /"level":"(?:warn|error|fatal)"/.test(l)), []);
   if (processes > 1) {
-    const logged = d.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; conn?: string; pid?: number });
-    const servedBy = new Set(logged.filter((l) => l.msg === 'Connected' && l.conn?.startsWith('p')).map((l) => l.pid));
+    const servedBy = new Set(d.logs().filter((l) => l['msg'] === 'Connected' && String(l['conn']).startsWith('p')).map((l) => l['pid']));
     assert.equal(servedBy.size, 2, `the server and its worker both served clients: ${[...servedBy].join(', ')}`);
   }
   assert.equal(await d.stop('SIGTERM'), 0);

@@ -144,7 +144,7 @@ test('postroom sends delivery status notifications as RFC 3464 reports, and reco
     await submit(p, '', ['bounce@reject.test'], 'null sender case');
     await settled(p, 'bounce@reject.test');
     assert.deepEqual(await counts(), before, 'no report in any mailbox');
-    const logs = p.child.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logs = p.child.logs();
     assert.ok(logs.some((l) => l['msg'] === 'recipient failed' && l['from'] === '' && l['rcpt'] === 'bounce@reject.test'), 'the failure is logged');
   });
 

@@ -90,6 +90,7 @@ export class Instance {
     }
     return alive(id);
   }
+
   /** Removes the registration (on close). */
   async unregister(): Promise<void> {
     await rm(path.join(this.runDir, this.id), { force: true });
